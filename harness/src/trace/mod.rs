@@ -1,0 +1,1 @@
+//! Traces, segments, metrics and their renderings.
