@@ -14,3 +14,4 @@ pub mod sim;
 pub mod trace;
 pub mod verdict;
 pub mod worker;
+pub mod workload;

@@ -1,1 +1,10 @@
-//! Traces, segments, metrics and their renderings.
+//! Traces, segments, metrics and their renderings: text (the golden format), Gantt chart, JSON.
+
+mod event;
+pub mod gantt;
+pub mod json;
+mod metrics;
+pub mod text;
+
+pub use event::{Discard, Recorder, Segment, SegmentKind, TraceEvent, TraceSink, Transition};
+pub use metrics::{Averages, Metrics, ProcessMetrics, Summary};

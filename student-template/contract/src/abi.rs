@@ -21,9 +21,7 @@
 
 use std::ffi::c_void;
 
-use crate::config::{
-    Aging, Between, PolicyKind, Predict, PriorityOrder, QueueConfig, SchedulerConfig,
-};
+use crate::config::{Aging, Between, PolicyKind, Predict, PriorityOrder, QueueConfig, SchedulerConfig};
 use crate::pcb::{Pcb, Pid, ProcState, Tick};
 
 /// The version of this ABI. A library built against another version is rejected with `abi-mismatch`.
@@ -217,11 +215,7 @@ impl AbiConfigStorage {
         let queues = config
             .queues
             .iter()
-            .map(|q| AbiQueue {
-                policy: q.policy as u32,
-                quantum: raw(q.quantum),
-                preemptive: q.preemptive as u8,
-            })
+            .map(|q| AbiQueue { policy: q.policy as u32, quantum: raw(q.quantum), preemptive: q.preemptive as u8 })
             .collect();
         let shares = match &config.between {
             Between::FixedPriority => Vec::new(),
@@ -297,7 +291,8 @@ impl AbiConfig {
             .iter()
             .map(|q| {
                 Ok(QueueConfig {
-                    policy: PolicyKind::from_u32(q.policy).ok_or_else(|| format!("unknown queue policy {}", q.policy))?,
+                    policy: PolicyKind::from_u32(q.policy)
+                        .ok_or_else(|| format!("unknown queue policy {}", q.policy))?,
                     quantum: opt(q.quantum),
                     preemptive: q.preemptive != 0,
                 })
@@ -349,8 +344,13 @@ pub struct AbiTable {
         msg: *mut AbiMessage,
     ) -> u32,
     /// Writes the chosen pid, or [`NONE_U32`], into `out`.
-    pub pick_next:
-        unsafe extern "C" fn(state: *mut c_void, kernel: *const AbiKernel, cpu: u32, out: *mut u32, msg: *mut AbiMessage) -> u32,
+    pub pick_next: unsafe extern "C" fn(
+        state: *mut c_void,
+        kernel: *const AbiKernel,
+        cpu: u32,
+        out: *mut u32,
+        msg: *mut AbiMessage,
+    ) -> u32,
     /// Writes the slice, or [`NONE_U64`] for "until the burst ends", into `out`.
     pub time_slice: unsafe extern "C" fn(
         state: *mut c_void,
@@ -368,10 +368,18 @@ pub struct AbiTable {
         out: *mut u8,
         msg: *mut AbiMessage,
     ) -> u32,
-    pub on_block:
-        unsafe extern "C" fn(state: *mut c_void, kernel: *const AbiKernel, pcb: *const AbiPcb, msg: *mut AbiMessage) -> u32,
-    pub on_exit:
-        unsafe extern "C" fn(state: *mut c_void, kernel: *const AbiKernel, pcb: *const AbiPcb, msg: *mut AbiMessage) -> u32,
+    pub on_block: unsafe extern "C" fn(
+        state: *mut c_void,
+        kernel: *const AbiKernel,
+        pcb: *const AbiPcb,
+        msg: *mut AbiMessage,
+    ) -> u32,
+    pub on_exit: unsafe extern "C" fn(
+        state: *mut c_void,
+        kernel: *const AbiKernel,
+        pcb: *const AbiPcb,
+        msg: *mut AbiMessage,
+    ) -> u32,
     /// Writes the period, or [`NONE_U64`] for no timer, into `out`.
     pub timer_period: unsafe extern "C" fn(state: *mut c_void, out: *mut u64, msg: *mut AbiMessage) -> u32,
     /// Writes 1 (reschedule every CPU) or 0 into `out`.

@@ -123,7 +123,11 @@ unsafe fn decode_pcb(pcb: *const AbiPcb) -> Result<Pcb, Fault> {
     unsafe { &*pcb }.to_pcb().ok_or_else(|| bad_input("process state"))
 }
 
-unsafe extern "C" fn create<S: Scheduler>(config: *const AbiConfig, state: *mut *mut c_void, msg: *mut AbiMessage) -> u32 {
+unsafe extern "C" fn create<S: Scheduler>(
+    config: *const AbiConfig,
+    state: *mut *mut c_void,
+    msg: *mut AbiMessage,
+) -> u32 {
     // SAFETY: the caller passes valid pointers (ABI rule 4).
     unsafe {
         guard(msg, || {
@@ -272,7 +276,12 @@ unsafe extern "C" fn on_timer<S: Scheduler>(
     }
 }
 
-unsafe extern "C" fn queue_level<S: Scheduler>(state: *mut c_void, pid: u32, out: *mut u32, msg: *mut AbiMessage) -> u32 {
+unsafe extern "C" fn queue_level<S: Scheduler>(
+    state: *mut c_void,
+    pid: u32,
+    out: *mut u32,
+    msg: *mut AbiMessage,
+) -> u32 {
     // SAFETY: the caller passes valid pointers.
     unsafe {
         guard(msg, || {

@@ -1,0 +1,3 @@
+//! The harness's one integration-test binary. Each module tests one stage of the pipeline.
+
+mod kernel;
