@@ -10,8 +10,9 @@
 //! ```
 //!
 //! Every problem is reported as a [`Diagnostic`] with file, line, column, message and hint; a file with several
-//! semantic problems gets all of them (up to [`MAX_DIAGNOSTICS`]). Defaults, limits and the reasons for them are
-//! documented on the constants and in `schemas/README.md`.
+//! semantic problems gets all of them (up to [`MAX_DIAGNOSTICS`]). Limits are the constants below; every key's
+//! default is in its description in the JSON schema ([`testcase_schema`], committed as
+//! `schemas/testcase.schema.json`).
 
 mod diag;
 mod discover;

@@ -515,6 +515,10 @@ fn translate(err: &YamlError, source: &Source<'_>, vocab: &Vocabulary) -> Diagno
                     },
                 );
             }
+            if message.contains("tab") {
+                let hint = "YAML indents with spaces only: replace the tab with spaces";
+                return source.error("yaml-syntax", pos, message, Some(hint.to_string()));
+            }
             source.error(
                 "yaml-syntax",
                 pos,

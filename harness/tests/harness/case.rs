@@ -806,3 +806,35 @@ fn million_process_case_parses() {
         ]
     );
 }
+
+#[test]
+fn crlf_bom_tabs_and_aliases_keep_positions_right() {
+    let crlf = "scheduler: { policy: fcfs }\r\nprocesses:\r\n  - { name: P1, burst: 0 }\r\n";
+    let err = parse_case(crlf, Path::new("crlf.yaml")).unwrap_err();
+    assert_eq!((err.line(), err.column()), (Some(3), Some(24)));
+    assert_eq!(
+        err.first().snippet.as_ref().unwrap().text,
+        "  - { name: P1, burst: 0 }",
+        "no `\\r` in snippets"
+    );
+
+    let bom = "\u{feff}scheduler: { policy: fcfs }\nprocesses: [{ name: P1, burst: 0 }]\n";
+    let err = parse_case(bom, Path::new("bom.yaml")).unwrap_err();
+    assert_eq!((err.line(), err.column()), (Some(2), Some(32)));
+
+    let tab = "scheduler: { policy: fcfs }\nprocesses:\n\t- { name: P1, burst: 1 }\n";
+    let err = parse_case(tab, Path::new("tab.yaml")).unwrap_err();
+    assert_eq!((err.first().code, err.line()), ("yaml-syntax", Some(3)));
+    assert_eq!(
+        err.hint(),
+        Some("YAML indents with spaces only: replace the tab with spaces")
+    );
+
+    // An alias is reported where it is used.
+    let alias = "scheduler: { policy: fcfs }\nprocesses:\n  - &p { name: P1, burst: 1 }\n  - *p\n";
+    let err = parse_case(alias, Path::new("alias.yaml")).unwrap_err();
+    assert_eq!(
+        (err.line(), err.column(), err.message()),
+        (Some(4), Some(5), "duplicate process name `P1`")
+    );
+}
