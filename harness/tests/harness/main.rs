@@ -1,3 +1,4 @@
 //! The harness's one integration-test binary. Each module tests one stage of the pipeline.
 
+mod build;
 mod kernel;
