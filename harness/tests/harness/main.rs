@@ -1,5 +1,6 @@
 //! The harness's one integration-test binary. Each module tests one stage of the pipeline.
 
+mod build;
 mod case;
 mod golden;
 mod kernel;
