@@ -55,6 +55,8 @@ pub struct WorkerExit {
     pub cpu_timed_out: bool,
     /// stdout or stderr exceeded [`super::Limits::output_kib`]; the host killed the process group.
     pub output_exceeded: bool,
+    /// The result channel exceeded [`super::Limits::result_mib`]; the host killed the process group.
+    pub result_exceeded: bool,
     /// The payload of the single `R` frame on the result channel, raw and untrusted.
     pub result: Option<Vec<u8>>,
     /// An `E` frame: the worker reported an error instead of a result (such as `abi-mismatch`).
@@ -198,8 +200,9 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
         ExitStatus::Exited(libc::WEXITSTATUS(raw_status))
     };
     let cpu_time = timeval(rusage.ru_utime) + timeval(rusage.ru_stime);
-    // The kernel kills at the hard limit by its precise clock; rusage may under-count by a few percent.
-    let hard_cpu = Duration::from_secs(limits.cpu_hard_secs()).mul_f64(0.9);
+    // A SIGKILL the host did not send, after the worker passed its soft CPU limit, is the hard limit's. (rusage
+    // under-counts the CPU time the kernel limits by, by 5-10% on this kind of VM, hence the margin.)
+    let past_soft_limit = cpu_time.mul_f64(1.15) >= Duration::from_secs(limits.cpu_soft_secs());
     let cpu_timed_out = match status {
         ExitStatus::Signaled {
             signal: libc::SIGXCPU,
@@ -208,7 +211,7 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
         ExitStatus::Signaled {
             signal: libc::SIGKILL,
             ..
-        } => !watch.killed_running && cpu_time >= hard_cpu,
+        } => !watch.killed_running && past_soft_limit,
         ExitStatus::Exited(_) | ExitStatus::Signaled { .. } => false,
     };
 
@@ -219,6 +222,7 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
         wall_timed_out: watch.wall_timed_out,
         cpu_timed_out,
         output_exceeded: stdout.exceeded() || stderr.exceeded(),
+        result_exceeded: result.exceeded(),
         result: decoded.result,
         error: decoded.error,
         violation: decoded.violation,
@@ -245,6 +249,8 @@ struct PreExec {
     parent: libc::pid_t,
     unshare_flags: libc::c_int,
     shared_net: RawFd,
+    /// Above the highest descriptor the grader may have open (for kernels without `close_range`).
+    fd_ceiling: RawFd,
     drop_privileges: bool,
     rlimits: [(RlimitResource, libc::rlimit); 5],
 }
@@ -266,6 +272,7 @@ impl PreExec {
             parent: unsafe { libc::getpid() },
             unshare_flags: plan.flags,
             shared_net: plan.shared_net.as_ref().map_or(-1, |fd| fd.as_raw_fd()),
+            fd_ceiling: open_file_ceiling(),
             drop_privileges: plan.drop_privileges,
             rlimits: [
                 (
@@ -299,6 +306,20 @@ impl PreExec {
             } else {
                 check(libc::dup2(self.result_fd, RESULT_FD))?;
             }
+            // Descriptors the grader inherited without close-on-exec (a make jobserver, a CI runner's pipes)
+            // must not reach the worker: mark everything above fd 3 close-on-exec. (Not close: the standard
+            // library reports exec failures through one of them.)
+            if libc::syscall(
+                libc::SYS_close_range,
+                RESULT_FD + 1,
+                libc::c_uint::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            ) != 0
+            {
+                for fd in RESULT_FD + 1..self.fd_ceiling {
+                    libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+                }
+            }
             // Best effort: the host probed these once; a failure here only loses a layer.
             if self.shared_net >= 0 {
                 libc::setns(self.shared_net, libc::CLONE_NEWNET);
@@ -329,6 +350,19 @@ impl PreExec {
         }
         Ok(())
     }
+}
+
+/// The soft `RLIMIT_NOFILE` of the grader, capped at 65536: no descriptor of ours is at or above it.
+fn open_file_ceiling() -> RawFd {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: valid out-pointer.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return 65536;
+    }
+    limit.rlim_cur.min(65536) as RawFd
 }
 
 fn check(ret: libc::c_int) -> io::Result<()> {

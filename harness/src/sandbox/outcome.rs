@@ -11,14 +11,15 @@ use super::protocol::WorkerError;
 ///
 /// 1. `sandbox-violation`: a `V` frame, or death by `SIGSYS` (a trap the handler could not report);
 /// 2. `output-limit`: stdout or stderr exceeded the cap;
-/// 3. `cpu-timeout`: `SIGXCPU`, or `SIGKILL` at the hard CPU limit;
-/// 4. `wall-timeout`: the host killed the worker at the wall-clock limit;
-/// 5. `memory-limit`: `SIGABRT` with Rust's `memory allocation of N bytes failed` on stderr;
-/// 6. `crashed`: any other death by signal;
-/// 7. `worker-error`: the worker reported an error instead of a result (`E` frame: `abi-mismatch`, ...);
-/// 8. `bad-result`: the result channel broke the protocol (garbage, truncated or extra frames, too large);
-/// 9. `result`: exit code 0 and exactly one result frame;
-/// 10. `no-result`: anything else (exited without a result, or with a result but a non-zero code).
+/// 3. `bad-result`: the result channel exceeded its cap (the host killed the worker for it);
+/// 4. `cpu-timeout`: `SIGXCPU`, or `SIGKILL` at the hard CPU limit;
+/// 5. `wall-timeout`: the host killed the worker at the wall-clock limit;
+/// 6. `memory-limit`: `SIGABRT` with Rust's `memory allocation of N bytes failed` on stderr;
+/// 7. `crashed`: any other death by signal;
+/// 8. `worker-error`: the worker reported an error instead of a result (`E` frame: `abi-mismatch`, ...);
+/// 9. `bad-result`: the result channel broke the protocol (garbage, truncated or extra frames);
+/// 10. `result`: exit code 0 and exactly one result frame;
+/// 11. `no-result`: anything else (exited without a result, or with a result but a non-zero code).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RawOutcome {
     /// The worker finished and sent these result bytes (untrusted: the grader still has to decode them).
@@ -123,6 +124,10 @@ impl WorkerExit {
         }
         if self.output_exceeded {
             return RawOutcome::OutputLimit;
+        }
+        if self.result_exceeded {
+            let problem = self.protocol_problem.clone().unwrap_or_default();
+            return RawOutcome::BadResult { problem };
         }
         if self.cpu_timed_out {
             return RawOutcome::CpuTimeout;

@@ -168,44 +168,52 @@ pub fn check_worker_access(program: &Path, library: Option<&Path>) -> Vec<String
         return Vec::new();
     }
     let mut problems = Vec::new();
-    let targets = [
-        (program, 0o005, "readable and executable"),
-        (library.unwrap_or(program), 0o004, "readable"),
-    ];
-    for (path, bits, what) in targets.iter().take(if library.is_some() { 2 } else { 1 }) {
-        let path = match path.canonicalize() {
-            Ok(path) => path,
-            Err(e) => {
-                problems.push(format!(
-                    "cannot resolve `{}`: {e}; check that it exists",
-                    path.display()
-                ));
-                continue;
-            }
-        };
-        for dir in path.ancestors().skip(1) {
-            match dir.metadata() {
-                Ok(meta) if meta.permissions().mode() & 0o001 == 0 => problems.push(format!(
-                    "`{}` is not searchable by `nobody`, so the worker cannot reach `{}`; run `chmod o+x {}` or move it elsewhere",
-                    dir.display(),
-                    path.display(),
-                    dir.display()
-                )),
-                _ => {}
-            }
+    check_reachable(program, 0o005, "rx", &mut problems);
+    if let Some(library) = library {
+        check_reachable(library, 0o004, "r", &mut problems);
+    }
+    problems
+}
+
+/// Adds to `problems` what keeps `nobody` from reaching `path` with the "other" permission `bits` (`how`).
+fn check_reachable(path: &Path, bits: u32, how: &str, problems: &mut Vec<String>) {
+    let mut add = |problem: String| {
+        if !problems.contains(&problem) {
+            problems.push(problem);
         }
-        match path.metadata() {
-            Ok(meta) if meta.permissions().mode() & bits != *bits => problems.push(format!(
-                "`{}` is not {what} by `nobody`; run `chmod o+{} {}`",
-                path.display(),
-                if *bits == 0o005 { "rx" } else { "r" },
+    };
+    let path = match path.canonicalize() {
+        Ok(path) => path,
+        Err(e) => {
+            return add(format!(
+                "cannot resolve `{}`: {e}; check that it exists",
                 path.display()
-            )),
-            _ => {}
+            ));
+        }
+    };
+    for dir in path.ancestors().skip(1) {
+        if dir
+            .metadata()
+            .is_ok_and(|m| m.permissions().mode() & 0o001 == 0)
+        {
+            add(format!(
+                "`{}` is not searchable by `nobody`, so workers cannot reach `{}`; run `chmod o+x {}` or move the file",
+                dir.display(),
+                path.display(),
+                dir.display()
+            ));
         }
     }
-    problems.dedup();
-    problems
+    if path
+        .metadata()
+        .is_ok_and(|m| m.permissions().mode() & bits != bits)
+    {
+        add(format!(
+            "`{}` is not {how}-accessible by `nobody`; run `chmod o+{how} {}`",
+            path.display(),
+            path.display()
+        ));
+    }
 }
 
 /// The namespaces every worker gets, decided once per process.

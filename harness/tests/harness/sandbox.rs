@@ -133,6 +133,23 @@ fn scenario_main(scenario: &str, library: &OsString, arg: &OsString) -> ! {
         "garbage" => worker_entry(&args, |ctx| {
             call(&ctx.library, b"sg_garbage").to_string().into_bytes()
         }),
+        // Echo the payload, followed by the descriptors open at start (other than the one listing them).
+        "fds" => {
+            let mut out = worker_side::read_payload().unwrap();
+            let fds: Vec<String> = std::fs::read_dir("/proc/self/fd")
+                .unwrap()
+                .map(|e| e.unwrap())
+                .filter(|e| {
+                    !std::fs::read_link(e.path())
+                        .is_ok_and(|t| t.ends_with(format!("{}/fd", std::process::id())))
+                })
+                .map(|e| e.file_name().into_string().unwrap())
+                .collect();
+            out.extend(format!(" fds={}", fds.join(",")).bytes());
+            let _ = worker_side::write_result(&out);
+            // SAFETY: _exit never returns.
+            unsafe { libc::_exit(0) }
+        }
         // Which network and IPC namespaces are we in (no sandbox needed to look)?
         "namespaces" => {
             let _ = worker_side::write_result(namespaces().as_bytes());
@@ -316,6 +333,33 @@ fn well_behaved_worker_returns_its_result_intact() {
 }
 
 #[test]
+fn concurrent_workers_get_their_own_payload_and_only_fds_0_to_3() {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|i| {
+                scope.spawn(move || {
+                    let mut cmd = worker("fds", &fixtures().misbehave);
+                    cmd.stdin_payload = format!("payload-{i}").into_bytes();
+                    result_text(&run(&cmd))
+                })
+            })
+            .collect();
+        for (i, handle) in handles.into_iter().enumerate() {
+            let text = handle.join().unwrap();
+            let (payload, fds) = text.split_once(' ').unwrap();
+            assert_eq!(payload, format!("payload-{i}"));
+            let mut fds: Vec<u32> = fds
+                .trim_start_matches("fds=")
+                .split(',')
+                .map(|f| f.parse().unwrap())
+                .collect();
+            fds.sort();
+            assert_eq!(fds, [0, 1, 2, 3], "{text}");
+        }
+    });
+}
+
+#[test]
 fn worker_runs_as_nobody_with_only_the_given_environment() {
     let exit = run(&worker("identity", &fixtures().misbehave));
     let text = result_text(&exit);
@@ -392,6 +436,30 @@ fn infinite_loop_is_a_cpu_timeout() {
 }
 
 #[test]
+fn ignoring_sigxcpu_still_ends_in_a_cpu_timeout() {
+    let mut cmd = calling("sg_loop_ignoring_xcpu", &fixtures().misbehave);
+    cmd.limits = Limits {
+        cpu_ms: 1000,
+        wall_ms: 6000,
+        ..Limits::default()
+    };
+    let exit = run(&cmd);
+    assert_eq!(exit.outcome(), RawOutcome::CpuTimeout);
+    assert!(
+        matches!(
+            exit.status,
+            ExitStatus::Signaled {
+                name: "SIGKILL",
+                ..
+            }
+        ),
+        "{:?}",
+        exit.status
+    );
+    assert!(!exit.wall_timed_out);
+}
+
+#[test]
 fn sleeping_forever_is_a_wall_timeout() {
     let mut cmd = calling("sg_sleep", &fixtures().misbehave);
     cmd.limits = Limits {
@@ -424,6 +492,18 @@ fn null_dereference_crashes_with_sigsegv() {
             signal: libc::SIGSEGV,
             signal_name: "SIGSEGV"
         }
+    );
+}
+
+#[test]
+fn stack_overflow_is_a_crash_not_a_violation() {
+    let exit = run(&calling("sg_recurse", &fixtures().misbehave));
+    let RawOutcome::Crashed { signal_name, .. } = exit.outcome() else {
+        panic!("{}", exit.outcome())
+    };
+    assert!(
+        ["SIGSEGV", "SIGABRT"].contains(&signal_name),
+        "{signal_name}"
     );
 }
 
@@ -569,6 +649,21 @@ fn garbage_on_the_result_channel_is_a_bad_result() {
         panic!("{}", exit.outcome())
     };
     assert!(problem.contains("unexpected bytes"), "{problem}");
+}
+
+#[test]
+fn an_oversized_result_is_a_bad_result() {
+    let mut cmd = worker("echo", &fixtures().misbehave);
+    cmd.stdin_payload = vec![b'x'; 3 << 20];
+    cmd.limits.result_mib = 1;
+    let exit = run(&cmd);
+    assert_eq!(
+        exit.outcome(),
+        RawOutcome::BadResult {
+            problem: "the result channel exceeded its size limit".into()
+        }
+    );
+    assert_eq!(exit.result, None);
 }
 
 #[test]
