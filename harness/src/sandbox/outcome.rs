@@ -42,7 +42,8 @@ pub enum RawOutcome {
     /// The student code made a forbidden syscall.
     SandboxViolation {
         /// Its name (`clone`, `socket`, ...), `syscall-<nr>` if unknown, or `unknown` when the handler could not
-        /// report it.
+        /// report it: the syscall was made with `SIGSYS` blocked (as `pthread_create` does around `clone3`), or
+        /// for another architecture (the filters kill those outright).
         syscall: String,
     },
     /// The worker reported an error instead of a result.

@@ -256,6 +256,7 @@ pub fn read_payload() -> io::Result<Vec<u8>> {
 /// TCP; scoped signals and abstract sockets), best effort on older kernels; installs the seccomp deny-list
 /// [`DENIED_BEFORE_LOAD`]; then writes an `S` frame with the returned [`Enforcement`].
 pub fn enter_before_load(library: &Path) -> Result<Enforcement, SetupError> {
+    let landlock_abi = landlock_abi();
     install_sigsys_handler().map_err(SetupError::Signal)?;
     let landlock = apply_landlock(library)?;
     LANDLOCK_FS.store(landlock != LandlockLevel::None, Ordering::SeqCst);
@@ -264,7 +265,7 @@ pub fn enter_before_load(library: &Path) -> Result<Enforcement, SetupError> {
         apply(guard, "x32-guard")?;
     }
     let enforcement = Enforcement {
-        landlock_abi: landlock_abi(),
+        landlock_abi,
         landlock,
         seccomp: true,
     };
@@ -308,12 +309,20 @@ impl LoadedLibrary {
     }
 }
 
-/// Loads the student library with `dlopen(RTLD_NOW | RTLD_LOCAL)`, never to be unloaded, and checks that it
-/// exports `SCHEDGRADE_ABI_VERSION` equal to [`ABI_VERSION`] and `schedgrade_table`. Step 3.
+/// Loads the student library at the absolute `path` with `dlopen(RTLD_NOW | RTLD_LOCAL)`, never to be unloaded,
+/// and checks that it exports `SCHEDGRADE_ABI_VERSION` equal to [`ABI_VERSION`] and `schedgrade_table`. Step 3.
 ///
 /// Loading runs the library's constructors: call it after [`enter_before_load`].
 pub fn load_library(path: &Path) -> Result<LoadedLibrary, LoadError> {
     let owned = || PathBuf::from(path);
+    if !path.is_absolute() {
+        // `dlopen` would search the system library directories for a bare name.
+        let reason = "the path is not absolute".to_owned();
+        return Err(LoadError::Open {
+            path: owned(),
+            reason,
+        });
+    }
     // SAFETY: loading runs the library's initialisers; that is student code, which the sandbox contains.
     let library = unsafe { Library::open(Some(path), RTLD_NOW | RTLD_LOCAL) }.map_err(|e| {
         LoadError::Open {

@@ -11,6 +11,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::Path;
 
+use crate::sandbox::WorkerError;
 use crate::sandbox::worker_side::{
     Enforcement, LoadedLibrary, enter_before_load, load_library, narrow_after_load, read_payload,
     write_error, write_result,
@@ -29,6 +30,8 @@ pub const EXIT_SETUP: i32 = 70;
 pub const EXIT_LOAD: i32 = 66;
 /// Exit code: the result could not be written to fd 3 (the host is gone).
 pub const EXIT_RESULT: i32 = 74;
+/// Exit code: `run` returned an error (sent as an `E` frame of the kind it chose).
+pub const EXIT_RUN: i32 = 75;
 
 /// What the grader's `run` closure gets.
 #[derive(Debug)]
@@ -45,9 +48,13 @@ pub struct WorkerContext {
 /// path of the student library.
 ///
 /// Reads the payload, enters the sandbox, loads the library, narrows the sandbox, calls `run` (the student code
-/// runs inside it), writes what `run` returns as the result, and exits with [`EXIT_OK`]. Every failure before
-/// `run` is reported as an `E` frame and a distinct exit code. Never returns.
-pub fn worker_entry(args: &[OsString], run: impl FnOnce(WorkerContext) -> Vec<u8>) -> ! {
+/// runs inside it), writes what `run` returns as the result, and exits with [`EXIT_OK`]. An `Err` from `run` (such
+/// as `bad-payload` for a test case it cannot decode) and every failure before `run` are reported as an `E` frame
+/// ([`crate::sandbox::RawOutcome::WorkerError`]) and a distinct exit code. Never returns.
+pub fn worker_entry(
+    args: &[OsString],
+    run: impl FnOnce(WorkerContext) -> Result<Vec<u8>, WorkerError>,
+) -> ! {
     let [library] = args else {
         eprintln!(
             "usage: schedgrade __worker <library>: this subcommand is internal; use `schedgrade grade` instead"
@@ -74,11 +81,14 @@ pub fn worker_entry(args: &[OsString], run: impl FnOnce(WorkerContext) -> Vec<u8
     if let Err(e) = narrow_after_load() {
         fail("sandbox-setup", &e.to_string(), EXIT_SETUP);
     }
-    let result = run(WorkerContext {
+    let result = match run(WorkerContext {
         payload,
         library,
         enforcement,
-    });
+    }) {
+        Ok(result) => result,
+        Err(e) => fail(&e.kind, &e.message, EXIT_RUN),
+    };
     if write_result(&result).is_err() {
         finish(EXIT_RESULT);
     }
