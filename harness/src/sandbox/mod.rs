@@ -24,15 +24,18 @@
 //!
 //! In the parent, [`run_worker`]:
 //!
-//! 1. probes once per process which namespaces `unshare(2)` may create ([`probe_layers`]);
+//! 1. decides once per process which namespaces the workers get: as root, one empty network namespace created
+//!    then and joined by every worker (a fresh one costs about 1 ms per worker, plus a teardown that competes
+//!    with the next tests) and a fresh IPC namespace per worker; otherwise fresh ones inside a user namespace;
 //! 2. creates the result pipe (its write end becomes fd 3 in the child) and the stdin/stdout/stderr pipes;
 //! 3. spawns the worker with an empty environment (plus [`WorkerCommand::env`]) and working directory `/`.
 //!
 //! In the child, between `fork` and `exec` (async-signal-safe code only):
 //!
 //! 1. a new process group (`setpgid(0, 0)`), so the host can kill the worker and everything it forked;
-//! 2. the result pipe moved to fd 3;
-//! 3. new network and IPC namespaces (as root directly; otherwise inside a new user namespace), where permitted;
+//! 2. the result pipe moved to fd 3, and every descriptor above 3 marked close-on-exec (the grader may have
+//!    inherited some without the flag, such as a jobserver's pipes);
+//! 3. the network and IPC namespaces (`setns`/`unshare`), where permitted;
 //! 4. rlimits: `RLIMIT_CPU` (soft = ⌈cpu_ms/1000⌉ s, hard = soft + 1 s, so `SIGXCPU` marks a CPU timeout),
 //!    `RLIMIT_AS`, `RLIMIT_FSIZE`, `RLIMIT_NOFILE`, `RLIMIT_CORE` = 0;
 //! 5. when running as root: `setgroups([])`, `setgid(65534)`, `setuid(65534)` (`nobody`);
@@ -48,7 +51,14 @@
 //!    deny-list (process creation, exec, sockets, ptrace, namespaces, io_uring, signals to other processes, ...);
 //! 3. [`worker_side::load_library`]: `dlopen` the library (never unloaded) and check its ABI version;
 //! 4. [`worker_side::narrow_after_load`]: a seccomp allow-list of the few syscalls a running scheduler needs;
-//! 5. run the student code, then [`worker_side::write_result`] and `_exit`.
+//! 5. run the student code, then [`worker_side::write_result`] and `_exit` (no student destructor runs).
+//!
+//! Back in the host, a single `poll(2)` loop feeds stdin, drains stdout, stderr (each capped at
+//! [`Limits::output_kib`], the rest read and discarded) and the result channel (capped at [`Limits::result_mib`]),
+//! and watches a pidfd and the wall clock. On the wall limit or an exceeded cap it kills the whole process group;
+//! when the worker exits it kills the group too (leftover grandchildren), drains the pipes and reaps it with
+//! `wait4` (exit status, CPU time, peak memory). Kernels before 5.3 (no pidfd) fall back to noticing the exit by
+//! the pipes closing.
 //!
 //! # What the grader must ensure
 //!
@@ -64,7 +74,11 @@
 //! - The worker must stay single-threaded until student code runs: Landlock restricts only the calling thread
 //!   (ABI 7 has no whole-process flag), and the seccomp filters forbid creating threads later.
 //! - Nothing secret (expected traces, other students' results) may be in the stdin payload: student code shares
-//!   the worker's address space and can read anything the worker holds, including what it writes on fd 3.
+//!   the worker's address space and can read anything the worker holds. For the same reason the result bytes
+//!   are untrusted: student code can write its own frames on fd 3 (a forged result must still be checked like
+//!   any other; a second frame shows as `bad-result`).
+//! - `RUST_BACKTRACE=1` in [`WorkerCommand::env`] gives students backtraces; printing one opens the library to
+//!   read its symbols, which the allow-list permits only when Landlock is enforced (otherwise: a violation).
 //!
 //! # The result channel
 //!

@@ -59,118 +59,54 @@ static LANDLOCK_FS: AtomicBool = AtomicBool::new(false);
 
 /// The syscalls the seccomp deny-list (installed by [`enter_before_load`]) reports as violations, whatever their
 /// arguments. Besides these, `kill` and `tgkill` aimed at another process, and `rt_sigaction` on `SIGSYS`, are
-/// violations too.
+/// violations too. Everything else is allowed while the library loads (Landlock still applies).
+#[rustfmt::skip]
 pub const DENIED_BEFORE_LOAD: &[&str] = &[
     // Process creation and replacement. The worker is single-threaded: threads are denied too.
-    "clone",
-    "clone3",
-    "fork",
-    "vfork",
-    "execve",
-    "execveat",
-    // Other processes.
-    "ptrace",
-    "process_vm_readv",
-    "process_vm_writev",
-    "pidfd_open",
-    "pidfd_getfd",
-    "pidfd_send_signal",
-    "tkill",
-    "rt_sigqueueinfo",
-    "rt_tgsigqueueinfo",
-    "setsid",
-    "setpgid",
+    "clone", "clone3", "fork", "vfork", "execve", "execveat",
+    // Other processes, and leaving the process group the host kills.
+    "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd", "pidfd_send_signal",
+    "tkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "setsid", "setpgid",
     // The network and local sockets.
-    "socket",
-    "socketpair",
-    "connect",
-    "bind",
-    "listen",
-    "accept",
-    "accept4",
+    "socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
     // Namespaces, mounts and the kernel.
-    "unshare",
-    "setns",
-    "mount",
-    "umount2",
-    "pivot_root",
-    "chroot",
-    "open_tree",
-    "move_mount",
-    "fsopen",
-    "fsconfig",
-    "fsmount",
-    "fspick",
-    "mount_setattr",
-    "bpf",
-    "perf_event_open",
-    "userfaultfd",
-    "keyctl",
-    "add_key",
-    "request_key",
-    "kexec_load",
-    "kexec_file_load",
-    "init_module",
-    "finit_module",
-    "delete_module",
-    "reboot",
-    "swapon",
-    "swapoff",
-    "acct",
-    "quotactl",
-    "personality",
-    "open_by_handle_at",
-    "name_to_handle_at",
+    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount", "fsopen",
+    "fsconfig", "fsmount", "fspick", "mount_setattr", "bpf", "perf_event_open", "userfaultfd", "keyctl",
+    "add_key", "request_key", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+    "reboot", "swapon", "swapoff", "acct", "quotactl", "personality", "open_by_handle_at", "name_to_handle_at",
     // io_uring performs operations seccomp never sees.
-    "io_uring_setup",
-    "io_uring_enter",
-    "io_uring_register",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
 ];
 
-/// The syscalls a loaded scheduler may make ([`narrow_after_load`]); every other one is a violation. Found by
-/// running Rust and C libraries that compute, allocate, sleep, print, panic (with a backtrace) and abort.
+/// The syscalls a loaded scheduler may make ([`narrow_after_load`]); every other one is a violation.
 ///
-/// Besides these: `rt_sigaction` except on `SIGSYS` (Rust's `SIGSEGV` handler resets itself before re-faulting),
-/// `kill` and `tgkill` on the worker itself (`abort`), and, only when Landlock restricts the filesystem,
-/// read-only `openat` (the panic backtrace printer reads the library's debug information).
+/// Found by running C and Rust libraries that compute, allocate, sleep, print, panic with a backtrace, abort and
+/// overflow their stack under the filter (the tests do); "needed" below means a test fails without it.
+///
+/// Besides these, with conditions on the arguments: `rt_sigaction` except on `SIGSYS` (needed: Rust's `SIGSEGV`
+/// handler resets itself before re-faulting, `abort` resets `SIGABRT`); `kill` and `tgkill` on the worker itself
+/// (needed: `abort`); and, only when Landlock restricts the filesystem, `openat` without write flags (needed: the
+/// backtrace printer reads the library's symbols; Landlock decides which files).
+#[rustfmt::skip]
 pub const ALLOWED_AFTER_LOAD: &[&str] = &[
-    // I/O on the descriptors the worker already has.
-    "read",
-    "write",
-    "readv",
-    "writev",
-    "close",
-    "lseek",
-    "fstat",
-    "newfstatat",
-    "statx",
-    "readlink",
-    "getcwd",
-    // Memory.
-    "brk",
-    "mmap",
-    "munmap",
-    "mremap",
-    "mprotect",
-    "madvise",
-    // Threads, signals, time (without a vDSO), randomness.
-    "futex",
-    "rt_sigreturn",
-    "rt_sigprocmask",
-    "sigaltstack",
-    "restart_syscall",
-    "clock_gettime",
-    "clock_getres",
-    "gettimeofday",
-    "clock_nanosleep",
-    "nanosleep",
-    "sched_yield",
-    "getrandom",
-    "getpid",
-    "gettid",
+    // Output (needed: printing, the result frame) and I/O on descriptors the worker already has.
+    "write", "read", "readv", "writev", "lseek",
+    // Needed by glibc's first `printf` (`newfstatat` on stdout; `fstat` before glibc 2.33) and by the backtrace
+    // printer (`statx`, `readlink` of /proc/self/exe, `getcwd` to shorten paths, `close`).
+    "fstat", "newfstatat", "statx", "readlink", "getcwd", "close",
+    // Memory (needed: `brk` for the main heap, `mmap`/`munmap`/`mremap` for large blocks, `mprotect` to grow
+    // secondary heaps, `madvise` when freeing).
+    "brk", "mmap", "munmap", "mremap", "mprotect", "madvise",
+    // Locks (needed: std's stdout lock and `Once`), signals (needed: returning from a handler, `abort` masking
+    // signals), `getpid`/`gettid` (needed: `abort`, Rust's panic message names the thread id).
+    "futex", "rt_sigreturn", "rt_sigprocmask", "sigaltstack", "getpid", "gettid",
+    // Time (usually the vDSO answers without a syscall), sleeping (needed: a sleeping student must reach the wall
+    // timeout, not a violation), the kernel's restart of an interrupted sleep, yielding, randomness (needed:
+    // `HashMap`'s seed).
+    "clock_gettime", "clock_getres", "gettimeofday", "clock_nanosleep", "nanosleep", "restart_syscall",
+    "sched_yield", "getrandom",
     // Leaving.
-    "exit",
-    "exit_group",
+    "exit", "exit_group",
 ];
 
 /// The architecture of the running process, for seccompiler.
