@@ -5,7 +5,10 @@
 //! the payload and the loaded library to the grader's `run` closure (the simulation), sends what it returns as
 //! the result, and exits with `_exit`, so that no destructor or `atexit` handler of student code ever runs.
 //!
-//! The `run` closure must not start threads: the sandbox forbids creating them.
+//! The `run` closure runs under the seccomp allow-list
+//! ([`ALLOWED_AFTER_LOAD`](crate::sandbox::worker_side::ALLOWED_AFTER_LOAD)), like the student code it calls: it
+//! may compute, allocate and print, but not start threads, open files for writing or use sockets. A forbidden
+//! syscall made by the grader's own code there would be reported as the student's `sandbox-violation`.
 
 use std::ffi::OsString;
 use std::io::Write;

@@ -132,6 +132,9 @@ fn scenario_main(scenario: &str, library: &OsString, arg: &OsString) -> ! {
                 }
             }
             println!("grandchild={pid}");
+            if arg == "exit" {
+                worker_entry(&args, |_| Ok(b"done".to_vec()))
+            }
             worker_entry(&args, |ctx| {
                 Ok(call(&ctx.library, b"sg_sleep").to_string().into_bytes())
             })
@@ -209,7 +212,7 @@ fn fixtures() -> &'static Fixtures {
                     .status()
             })
         };
-        Fixtures {
+        let fixtures = Fixtures {
             misbehave: c("misbehave.c"),
             wrong_abi: c("wrong_abi.c"),
             no_symbol: c("no_symbol.c"),
@@ -221,7 +224,11 @@ fn fixtures() -> &'static Fixtures {
                     .arg(src)
                     .status()
             }),
-        }
+        };
+        // When the tests run as root, workers run as `nobody`: say so plainly if it cannot reach us.
+        let problems = check_worker_access(&std::env::current_exe().unwrap(), Some(&fixtures.rust));
+        assert!(problems.is_empty(), "workers cannot run here: {problems:?}");
+        fixtures
     })
 }
 
@@ -269,10 +276,12 @@ fn secret_file() -> PathBuf {
 // The host side.
 
 fn worker(scenario: &str, library: &Path) -> WorkerCommand {
+    // This module's path inside the test crate, wherever the crate root puts it.
+    let module = module_path!().split_once("::").map_or("", |(_, rest)| rest);
     let mut cmd = WorkerCommand::new(
         std::env::current_exe().unwrap(),
         [
-            "sandbox::worker_trampoline",
+            format!("{module}::worker_trampoline").as_str(),
             "--exact",
             "--nocapture",
             "--test-threads=1",
@@ -683,28 +692,29 @@ fn an_oversized_result_is_a_bad_result() {
     assert_eq!(exit.result, None);
 }
 
-#[test]
-fn process_group_kill_reaches_grandchildren() {
-    let mut cmd = worker("grandchild", &fixtures().misbehave);
-    cmd.limits.wall_ms = 300;
-    let exit = run(&cmd);
-    assert_eq!(exit.outcome(), RawOutcome::WallTimeout);
+/// The pid the `grandchild` scenario printed.
+fn grandchild_pid(exit: &WorkerExit) -> i32 {
     let stdout = String::from_utf8_lossy(&exit.stdout);
-    let pid: i32 = stdout
+    let pid = stdout
         .split("grandchild=")
         .nth(1)
-        .and_then(|s| s.lines().next())
-        .unwrap()
+        .and_then(|s| s.lines().next());
+    pid.unwrap_or_else(|| panic!("no pid in {stdout:?}"))
         .parse()
-        .unwrap();
-    // Killed with the group; reparented, it may linger a moment as a zombie until init reaps it.
+        .unwrap()
+}
+
+/// Waits up to 2 s for `pid` to be gone (reparented, it may linger a moment as a zombie until init reaps it).
+fn assert_dies(pid: i32) {
     let deadline = Instant::now() + Duration::from_secs(2);
     loop {
-        let state = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .ok()
-            .and_then(|s| s.rsplit(')').next().map(|r| r.trim().chars().next()));
-        if matches!(state, None | Some(Some('Z' | 'X'))) {
-            break;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
+        let state = stat
+            .as_deref()
+            .and_then(|s| s.rsplit(')').next())
+            .and_then(|r| r.trim().chars().next());
+        if matches!(state, None | Some('Z' | 'X')) {
+            return;
         }
         assert!(
             Instant::now() < deadline,
@@ -712,6 +722,30 @@ fn process_group_kill_reaches_grandchildren() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+#[test]
+fn process_group_kill_reaches_grandchildren() {
+    let mut cmd = worker("grandchild", &fixtures().misbehave);
+    cmd.limits.wall_ms = 300;
+    let exit = run(&cmd);
+    assert_eq!(exit.outcome(), RawOutcome::WallTimeout);
+    assert_dies(grandchild_pid(&exit));
+}
+
+#[test]
+fn grandchildren_left_behind_by_a_finished_worker_are_killed_at_once() {
+    let mut cmd = worker("grandchild", &fixtures().misbehave);
+    cmd.env.push((ARG.into(), "exit".into()));
+    let exit = run(&cmd);
+    assert_eq!(exit.outcome(), RawOutcome::Result(b"done".to_vec()));
+    // The grandchild holds stdout and stderr open; without the kill the host would wait for its drain grace.
+    assert!(
+        exit.elapsed < Duration::from_millis(900),
+        "{:?}",
+        exit.elapsed
+    );
+    assert_dies(grandchild_pid(&exit));
 }
 
 #[test]
