@@ -566,7 +566,11 @@ fn probe_all() -> Vec<LayerStatus> {
         status(
             Layer::ParentDeathSignal,
             LayerState::Active,
-            "PR_SET_PDEATHSIG=SIGKILL set after the privilege drop and read back",
+            if root {
+                "PR_SET_PDEATHSIG=SIGKILL set after the privilege drop and read back"
+            } else {
+                "PR_SET_PDEATHSIG=SIGKILL set and read back"
+            },
         )
     } else {
         status(
@@ -727,5 +731,33 @@ fn probe_seccomp() -> LayerStatus {
             LayerState::Missing,
             format!("seccomp: {}", strerror(e)),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_and_partial_layers_warn_with_their_consequence() {
+        let layers = [
+            status(
+                Layer::Landlock,
+                LayerState::Missing,
+                "Landlock is not built into this kernel",
+            ),
+            status(Layer::Seccomp, LayerState::Active, "works"),
+            status(Layer::PrivilegeDrop, LayerState::NotNeeded, "not root"),
+            status(Layer::NetNamespace, LayerState::Partial, "half"),
+        ];
+        let warnings = startup_warnings(&layers);
+        assert_eq!(warnings.len(), 2);
+        assert_eq!(
+            warnings[0],
+            "sandbox layer `landlock` is missing (Landlock is not built into this kernel): student code can read any \
+             file the worker's user can read, including other submissions and expected traces; run `schedgrade \
+             doctor` for details"
+        );
+        assert!(warnings[1].starts_with("sandbox layer `net-namespace` is partial (half)"));
     }
 }

@@ -202,7 +202,7 @@ fn fixtures() -> &'static Fixtures {
     FIXTURES.get_or_init(|| {
         let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sandbox-fixtures");
         std::fs::create_dir_all(&out).unwrap();
-        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).unwrap();
+        make_world_readable(&out);
         let c = |name: &str| {
             build(&out, name, |src, dst| {
                 Command::new("gcc")
@@ -251,7 +251,7 @@ fn build(
     let status =
         compile(&src, &tmp).unwrap_or_else(|e| panic!("cannot run the compiler for {name}: {e}"));
     assert!(status.success(), "compiling {name} failed");
-    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+    make_world_readable(&tmp);
     std::fs::rename(&tmp, &dst).unwrap();
     dst
 }
@@ -263,13 +263,23 @@ fn secret_file() -> PathBuf {
         .get_or_init(|| {
             let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sandbox-secret");
             std::fs::create_dir_all(&dir).unwrap();
-            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+            make_world_readable(&dir);
             let file = dir.join("expected-trace.txt");
-            std::fs::write(&file, "the golden trace").unwrap();
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+            if !file.exists() {
+                std::fs::write(&file, "the golden trace").unwrap();
+            }
+            make_world_readable(&file);
             file
         })
         .clone()
+}
+
+/// `chmod 0755`, unless we do not own it (the tests run again as another user).
+fn make_world_readable(path: &Path) {
+    let mode = path.metadata().unwrap().permissions().mode() & 0o7777;
+    if mode != 0o755 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
