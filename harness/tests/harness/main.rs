@@ -5,3 +5,4 @@ mod case;
 mod golden;
 mod kernel;
 mod rubric;
+mod sandbox;

@@ -1,0 +1,663 @@
+//! The host side: spawn a worker in a fresh sandbox, feed it, watch it, and collect what it left.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::error::SandboxError;
+use super::probe::{NamespacePlan, namespace_plan};
+use super::protocol::{RESULT_FD, WorkerError, decode};
+use super::{NOBODY, WorkerCommand};
+
+/// How long the host keeps draining pipes after the worker exited or was killed.
+const DRAIN_GRACE: Duration = Duration::from_millis(1000);
+/// Bytes read from a pipe per `read(2)`.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// How the worker process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// It exited with this code.
+    Exited(i32),
+    /// It was killed by this signal.
+    Signaled {
+        /// The signal number.
+        signal: i32,
+        /// Its name, such as `SIGSEGV`.
+        name: &'static str,
+    },
+}
+
+/// The host-side sandbox layers that were applied to one run (Landlock and seccomp are reported by the worker
+/// itself, see [`WorkerExit::sandbox_report`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AppliedLayers {
+    /// A new user namespace (only when not root).
+    pub user_namespace: bool,
+    /// A new network namespace: no interface but a down loopback.
+    pub net_namespace: bool,
+    /// A new IPC namespace: no System V IPC or POSIX message queues shared with the host.
+    pub ipc_namespace: bool,
+    /// The worker runs as `nobody` (only when the grader runs as root).
+    pub privilege_drop: bool,
+}
+
+/// Everything the host observed of one worker run. Classify it with [`WorkerExit::outcome`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkerExit {
+    /// How the process ended.
+    pub status: ExitStatus,
+    /// The wall-clock limit expired and the host killed the process group.
+    pub wall_timed_out: bool,
+    /// The CPU limit was hit: `SIGXCPU` (soft limit), or `SIGKILL` with the CPU time at the hard limit.
+    pub cpu_timed_out: bool,
+    /// stdout or stderr exceeded [`super::Limits::output_kib`]; the host killed the process group.
+    pub output_exceeded: bool,
+    /// The result channel exceeded [`super::Limits::result_mib`]; the host killed the process group.
+    pub result_exceeded: bool,
+    /// The payload of the single `R` frame on the result channel, raw and untrusted.
+    pub result: Option<Vec<u8>>,
+    /// An `E` frame: the worker reported an error instead of a result (such as `abi-mismatch`).
+    pub error: Option<WorkerError>,
+    /// The syscall the seccomp filter denied, from the `SIGSYS` handler's `V` frame.
+    pub violation: Option<String>,
+    /// The worker's `S` frame: what Landlock and seccomp enforced, such as `landlock=7:full seccomp=on`.
+    pub sandbox_report: Option<String>,
+    /// How the result channel broke the protocol (garbage, truncated frame, extra frame, over the size limit).
+    pub protocol_problem: Option<String>,
+    /// The first [`super::Limits::output_kib`] KiB of stdout.
+    pub stdout: Vec<u8>,
+    /// The first [`super::Limits::output_kib`] KiB of stderr.
+    pub stderr: Vec<u8>,
+    /// Wall-clock time from spawn to reaping.
+    pub elapsed: Duration,
+    /// User + system CPU time of the worker (from `wait4`).
+    pub cpu_time: Duration,
+    /// Peak resident set size in KiB (from `wait4`).
+    pub max_rss_kib: u64,
+    /// The host-side layers applied.
+    pub applied: AppliedLayers,
+}
+
+/// The conventional name of signal `signal`, such as `SIGSEGV`; `SIGRT` for real-time signals, `SIG?` otherwise.
+pub fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGTRAP => "SIGTRAP",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGUSR2 => "SIGUSR2",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGSTKFLT => "SIGSTKFLT",
+        libc::SIGCHLD => "SIGCHLD",
+        libc::SIGCONT => "SIGCONT",
+        libc::SIGSTOP => "SIGSTOP",
+        libc::SIGTSTP => "SIGTSTP",
+        libc::SIGTTIN => "SIGTTIN",
+        libc::SIGTTOU => "SIGTTOU",
+        libc::SIGURG => "SIGURG",
+        libc::SIGXCPU => "SIGXCPU",
+        libc::SIGXFSZ => "SIGXFSZ",
+        libc::SIGVTALRM => "SIGVTALRM",
+        libc::SIGPROF => "SIGPROF",
+        libc::SIGWINCH => "SIGWINCH",
+        libc::SIGIO => "SIGIO",
+        libc::SIGPWR => "SIGPWR",
+        libc::SIGSYS => "SIGSYS",
+        s if (libc::SIGRTMIN()..=libc::SIGRTMAX()).contains(&s) => "SIGRT",
+        _ => "SIG?",
+    }
+}
+
+/// Runs one worker to completion under `cmd.limits` and reports what happened.
+///
+/// Student misbehaviour never makes this fail: it shows in the returned [`WorkerExit`]. Errors are harness
+/// failures only (a pipe or the process cannot be created, waiting fails). Blocks the calling thread, which must
+/// stay alive until the call returns (the worker's parent-death signal is tied to it).
+pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
+    let limits = cmd.limits;
+    let plan = namespace_plan();
+    let program = std::path::absolute(&cmd.program).unwrap_or_else(|_| cmd.program.clone());
+    let start = Instant::now();
+
+    let (result_read, result_write) = pipe().map_err(|source| SandboxError::Pipe {
+        what: "result",
+        source,
+    })?;
+
+    let mut command = Command::new(&program);
+    command
+        .args(&cmd.args)
+        .env_clear()
+        .envs(cmd.env.iter().map(|(k, v)| (k, v)))
+        .current_dir("/")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let pre_exec = PreExec::new(&limits, plan, result_write.as_raw_fd());
+    // SAFETY: `PreExec::run` only makes async-signal-safe raw syscalls on data prepared before the fork.
+    unsafe { command.pre_exec(move || pre_exec.run()) };
+
+    let mut child = command.spawn().map_err(|source| SandboxError::Spawn {
+        program: program.clone(),
+        source,
+    })?;
+    drop(result_write);
+    let pid = child.id() as libc::pid_t;
+    let mut group = Group {
+        pgid: pid,
+        killed: false,
+    };
+
+    let stdin = child.stdin.take().map(OwnedFd::from);
+    let stdout = child.stdout.take().map(OwnedFd::from);
+    let stderr = child.stderr.take().map(OwnedFd::from);
+    let output_cap = usize::try_from(limits.output_kib.saturating_mul(1024)).unwrap_or(usize::MAX);
+    let result_cap =
+        usize::try_from(limits.result_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+    let mut io = Io {
+        stdin: stdin.map(|fd| (fd, 0usize)),
+        payload: &cmd.stdin_payload,
+        sinks: [
+            Sink::new(stdout, output_cap),
+            Sink::new(stderr, output_cap),
+            Sink::new(Some(result_read), result_cap),
+        ],
+        pidfd: pidfd_open(pid),
+    };
+    for fd in io.fds() {
+        set_nonblocking(fd);
+    }
+
+    let watch = io.watch(
+        &mut group,
+        start + Duration::from_millis(limits.wall_ms),
+        pid,
+    );
+    group.kill();
+    let (raw_status, rusage) = wait4(pid).map_err(|source| SandboxError::Wait { pid, source })?;
+    let elapsed = start.elapsed();
+
+    let status = if libc::WIFSIGNALED(raw_status) {
+        let signal = libc::WTERMSIG(raw_status);
+        ExitStatus::Signaled {
+            signal,
+            name: signal_name(signal),
+        }
+    } else {
+        ExitStatus::Exited(libc::WEXITSTATUS(raw_status))
+    };
+    let cpu_time = timeval(rusage.ru_utime) + timeval(rusage.ru_stime);
+    // A SIGKILL the host did not send, after the worker passed its soft CPU limit, is the hard limit's. (rusage
+    // under-counts the CPU time the kernel limits by, by 5-10% on this kind of VM, hence the margin.)
+    let past_soft_limit = cpu_time.mul_f64(1.15) >= Duration::from_secs(limits.cpu_soft_secs());
+    let cpu_timed_out = match status {
+        ExitStatus::Signaled {
+            signal: libc::SIGXCPU,
+            ..
+        } => true,
+        ExitStatus::Signaled {
+            signal: libc::SIGKILL,
+            ..
+        } => !watch.killed_running && past_soft_limit,
+        ExitStatus::Exited(_) | ExitStatus::Signaled { .. } => false,
+    };
+
+    let [stdout, stderr, result] = io.sinks;
+    let decoded = decode(&result.kept, result.exceeded());
+    Ok(WorkerExit {
+        status,
+        wall_timed_out: watch.wall_timed_out,
+        cpu_timed_out,
+        output_exceeded: stdout.exceeded() || stderr.exceeded(),
+        result_exceeded: result.exceeded(),
+        result: decoded.result,
+        error: decoded.error,
+        violation: decoded.violation,
+        sandbox_report: decoded.report,
+        protocol_problem: decoded.problem,
+        stdout: stdout.kept,
+        stderr: stderr.kept,
+        elapsed,
+        cpu_time,
+        max_rss_kib: u64::try_from(rusage.ru_maxrss).unwrap_or(0),
+        applied: AppliedLayers {
+            user_namespace: plan.user,
+            net_namespace: plan.net,
+            ipc_namespace: plan.ipc,
+            privilege_drop: plan.drop_privileges,
+        },
+    })
+}
+
+/// Everything the child does between `fork` and `exec`, prepared in the parent so that the child only makes raw
+/// syscalls (the parent may be multi-threaded: no allocation, no locks).
+struct PreExec {
+    result_fd: RawFd,
+    parent: libc::pid_t,
+    unshare_flags: libc::c_int,
+    shared_net: RawFd,
+    /// Above the highest descriptor the grader may have open (for kernels without `close_range`).
+    fd_ceiling: RawFd,
+    drop_privileges: bool,
+    rlimits: [(RlimitResource, libc::rlimit); 5],
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+type RlimitResource = libc::__rlimit_resource_t;
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+type RlimitResource = libc::c_int;
+
+impl PreExec {
+    fn new(limits: &super::Limits, plan: &NamespacePlan, result_fd: RawFd) -> PreExec {
+        let both = |n: u64| libc::rlimit {
+            rlim_cur: n,
+            rlim_max: n,
+        };
+        PreExec {
+            result_fd,
+            // SAFETY: getpid has no preconditions.
+            parent: unsafe { libc::getpid() },
+            unshare_flags: plan.flags,
+            shared_net: plan.shared_net.as_ref().map_or(-1, |fd| fd.as_raw_fd()),
+            fd_ceiling: open_file_ceiling(),
+            drop_privileges: plan.drop_privileges,
+            rlimits: [
+                (
+                    libc::RLIMIT_CPU,
+                    libc::rlimit {
+                        rlim_cur: limits.cpu_soft_secs(),
+                        rlim_max: limits.cpu_hard_secs(),
+                    },
+                ),
+                (
+                    libc::RLIMIT_AS,
+                    both(limits.memory_mib.saturating_mul(1024 * 1024)),
+                ),
+                (
+                    libc::RLIMIT_FSIZE,
+                    both(limits.file_size_kib.saturating_mul(1024)),
+                ),
+                (libc::RLIMIT_NOFILE, both(limits.open_files.max(4))),
+                (libc::RLIMIT_CORE, both(0)),
+            ],
+        }
+    }
+
+    /// Runs in the child. Async-signal-safe: raw syscalls only.
+    fn run(&self) -> io::Result<()> {
+        // SAFETY: raw syscalls on plain data; every pointer is valid for the call.
+        unsafe {
+            // The process group was set by `Command::process_group(0)`, before this runs.
+            if self.result_fd == RESULT_FD {
+                check(libc::fcntl(RESULT_FD, libc::F_SETFD, 0))?;
+            } else {
+                check(libc::dup2(self.result_fd, RESULT_FD))?;
+            }
+            // Descriptors the grader inherited without close-on-exec (a make jobserver, a CI runner's pipes)
+            // must not reach the worker: mark everything above fd 3 close-on-exec. (Not close: the standard
+            // library reports exec failures through one of them.)
+            if libc::syscall(
+                libc::SYS_close_range,
+                RESULT_FD + 1,
+                libc::c_uint::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            ) != 0
+            {
+                for fd in RESULT_FD + 1..self.fd_ceiling {
+                    libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+                }
+            }
+            // Best effort: the host probed these once; a failure here only loses a layer.
+            if self.shared_net >= 0 {
+                libc::setns(self.shared_net, libc::CLONE_NEWNET);
+            }
+            if self.unshare_flags != 0 {
+                libc::unshare(self.unshare_flags);
+            }
+            for (resource, limit) in &self.rlimits {
+                check(libc::setrlimit(*resource, limit))?;
+            }
+            if self.drop_privileges {
+                check(libc::setgroups(0, std::ptr::null()))?;
+                check(libc::setgid(NOBODY))?;
+                check(libc::setuid(NOBODY))?;
+            }
+            // Last: setuid clears the parent-death signal.
+            check(libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ))?;
+            if libc::getppid() != self.parent {
+                // The parent died between fork and prctl: nobody will reap or watch us.
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The soft `RLIMIT_NOFILE` of the grader, capped at 65536: no descriptor of ours is at or above it.
+fn open_file_ceiling() -> RawFd {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: valid out-pointer.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return 65536;
+    }
+    limit.rlim_cur.min(65536) as RawFd
+}
+
+fn check(ret: libc::c_int) -> io::Result<()> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// The worker's process group; killing it kills the worker and anything it forked.
+struct Group {
+    pgid: libc::pid_t,
+    killed: bool,
+}
+
+impl Group {
+    /// `SIGKILL`s the whole group. Only called before the leader is reaped, so the pgid cannot have been reused.
+    fn kill(&mut self) {
+        // SAFETY: kill has no memory preconditions; ESRCH (group already gone) is fine.
+        unsafe { libc::kill(-self.pgid, libc::SIGKILL) };
+        self.killed = true;
+    }
+}
+
+/// Bytes read from one of the worker's pipes: the first `cap` kept, the rest counted and discarded.
+struct Sink {
+    fd: Option<OwnedFd>,
+    kept: Vec<u8>,
+    cap: usize,
+    total: usize,
+}
+
+impl Sink {
+    fn new(fd: Option<OwnedFd>, cap: usize) -> Sink {
+        Sink {
+            fd,
+            kept: Vec::new(),
+            cap,
+            total: 0,
+        }
+    }
+
+    fn exceeded(&self) -> bool {
+        self.total > self.cap
+    }
+
+    /// One non-blocking read; closes the pipe at EOF or on an error.
+    fn read_once(&mut self, buf: &mut [u8]) {
+        let Some(fd) = &self.fd else { return };
+        // SAFETY: `buf` is valid for `buf.len()` bytes of writes.
+        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n > 0 {
+            let n = n as usize;
+            let keep = n.min(self.cap.saturating_sub(self.kept.len()));
+            self.kept.extend_from_slice(&buf[..keep]);
+            self.total = self.total.saturating_add(n);
+        } else if n == 0
+            || !matches!(
+                io::Error::last_os_error().raw_os_error(),
+                Some(libc::EAGAIN | libc::EINTR)
+            )
+        {
+            self.fd = None;
+        }
+    }
+}
+
+/// The host ends of the worker's pipes, and its pidfd.
+struct Io<'a> {
+    /// The stdin pipe and how much of the payload was written.
+    stdin: Option<(OwnedFd, usize)>,
+    payload: &'a [u8],
+    /// stdout, stderr, result channel.
+    sinks: [Sink; 3],
+    /// `None` on kernels before 5.3: the host then notices the exit by the pipes closing.
+    pidfd: Option<OwnedFd>,
+}
+
+/// What the watch loop saw.
+struct Watch {
+    wall_timed_out: bool,
+    /// The host sent `SIGKILL` while the worker was still running (wall timeout or output limit).
+    killed_running: bool,
+}
+
+impl Io<'_> {
+    fn fds(&self) -> Vec<RawFd> {
+        let stdin = self.stdin.as_ref().map(|(fd, _)| fd.as_raw_fd());
+        let sinks = self
+            .sinks
+            .iter()
+            .filter_map(|s| s.fd.as_ref().map(|fd| fd.as_raw_fd()));
+        stdin.into_iter().chain(sinks).collect()
+    }
+
+    /// Writes as much of the payload as the pipe takes; closes stdin when done or when the worker stopped reading.
+    fn write_stdin(&mut self) {
+        let Some((fd, written)) = &mut self.stdin else {
+            return;
+        };
+        while *written < self.payload.len() {
+            let rest = &self.payload[*written..];
+            // SAFETY: `rest` is valid for `rest.len()` bytes of reads.
+            let n = unsafe { libc::write(fd.as_raw_fd(), rest.as_ptr().cast(), rest.len()) };
+            if n >= 0 {
+                *written += n as usize;
+                continue;
+            }
+            match io::Error::last_os_error().raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(libc::EAGAIN) => return,
+                _ => break, // EPIPE: the worker is gone or closed stdin; nothing more to send.
+            }
+        }
+        self.stdin = None;
+    }
+
+    /// The poll loop: feeds stdin, drains the three pipes, watches the pidfd and the wall clock. Returns once the
+    /// worker exited (or was killed) and its pipes are drained, or the drain grace period ran out.
+    fn watch(&mut self, group: &mut Group, wall_deadline: Instant, pid: libc::pid_t) -> Watch {
+        let mut buf = vec![0u8; READ_CHUNK];
+        let mut wall_timed_out = false;
+        let mut killed_running = false;
+        let mut exited = false;
+        let mut deadline = wall_deadline;
+        self.write_stdin();
+        loop {
+            let over_limit = self.sinks.iter().any(Sink::exceeded);
+            if over_limit && !group.killed {
+                killed_running |= !exited;
+                group.kill();
+                deadline = deadline.min(Instant::now() + DRAIN_GRACE);
+            }
+            let pipes_open = self.sinks.iter().any(|s| s.fd.is_some());
+            if !pipes_open && (exited || group.killed || self.pidfd.is_none()) {
+                if self.pidfd.is_none() && !exited && !group.killed {
+                    // No pidfd: the pipes closed, the exit follows; poll waitpid until the deadline.
+                    if wait_exit_without_pidfd(pid, deadline) {
+                        (wall_timed_out, killed_running) = (true, true);
+                    }
+                }
+                break;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                if group.killed || exited {
+                    break; // Drain grace over: something outside the group holds a pipe.
+                }
+                wall_timed_out = true;
+                killed_running = true;
+                group.kill();
+                deadline = now + DRAIN_GRACE;
+                continue;
+            }
+
+            let mut pollfds = Vec::with_capacity(5);
+            if let Some((fd, _)) = &self.stdin {
+                pollfds.push(libc::pollfd {
+                    fd: fd.as_raw_fd(),
+                    events: libc::POLLOUT,
+                    revents: 0,
+                });
+            }
+            for sink in &self.sinks {
+                if let Some(fd) = &sink.fd {
+                    pollfds.push(libc::pollfd {
+                        fd: fd.as_raw_fd(),
+                        events: libc::POLLIN,
+                        revents: 0,
+                    });
+                }
+            }
+            if let Some(fd) = self.pidfd.as_ref().filter(|_| !exited) {
+                pollfds.push(libc::pollfd {
+                    fd: fd.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                });
+            }
+            let timeout = (deadline - now)
+                .as_millis()
+                .saturating_add(1)
+                .min(i32::MAX as u128) as libc::c_int;
+            // SAFETY: `pollfds` is a valid array of `pollfds.len()` entries.
+            let n =
+                unsafe { libc::poll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, timeout) };
+            if n <= 0 {
+                continue; // Timeout (re-checked above) or EINTR.
+            }
+            for pfd in pollfds.iter().filter(|p| p.revents != 0) {
+                if self
+                    .stdin
+                    .as_ref()
+                    .is_some_and(|(fd, _)| fd.as_raw_fd() == pfd.fd)
+                {
+                    self.write_stdin();
+                } else if self
+                    .pidfd
+                    .as_ref()
+                    .is_some_and(|fd| fd.as_raw_fd() == pfd.fd)
+                {
+                    exited = true;
+                    self.stdin = None;
+                    // Kill what the worker left behind, so that its pipes close.
+                    group.kill();
+                    deadline = Instant::now() + DRAIN_GRACE;
+                } else if let Some(sink) = self
+                    .sinks
+                    .iter_mut()
+                    .find(|s| s.fd.as_ref().is_some_and(|fd| fd.as_raw_fd() == pfd.fd))
+                {
+                    sink.read_once(&mut buf);
+                }
+            }
+        }
+        Watch {
+            wall_timed_out,
+            killed_running,
+        }
+    }
+}
+
+/// Without a pidfd: waits for `pid` to exit until `deadline`, polling `waitpid(WNOHANG)` every 10 ms without
+/// reaping it. Returns true if the deadline passed first (the caller kills the group).
+fn wait_exit_without_pidfd(pid: libc::pid_t, deadline: Instant) -> bool {
+    loop {
+        // SAFETY: `info` is a valid out-pointer; WNOWAIT leaves the child to be reaped by `wait4`.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let ret = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
+        };
+        // SAFETY: si_pid is valid to read for a waitid result.
+        if ret == 0 && unsafe { info.si_pid() } == pid {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return true;
+        }
+        let ms = (deadline - now).as_millis().min(10) as libc::c_int;
+        // SAFETY: poll with no fds is a sleep.
+        unsafe { libc::poll(std::ptr::null_mut(), 0, ms.max(1)) };
+    }
+}
+
+fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: `fds` is valid for two ints.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    // SAFETY: pipe2 returned two fresh fds that we now own.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+fn set_nonblocking(fd: RawFd) {
+    // SAFETY: fcntl on an fd we own.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
+    }
+}
+
+/// A pidfd for `pid`, or `None` before Linux 5.3 (or under a seccomp policy that forbids it).
+fn pidfd_open(pid: libc::pid_t) -> Option<OwnedFd> {
+    // SAFETY: pidfd_open takes plain integers and returns a new fd we own.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    // SAFETY: a non-negative return is a fresh fd.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// Reaps `pid`, returning its raw status and resource usage.
+fn wait4(pid: libc::pid_t) -> io::Result<(libc::c_int, libc::rusage)> {
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data; zero is a valid bit pattern.
+    let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: valid out-pointers.
+        let ret = unsafe { libc::wait4(pid, &mut status, 0, &mut rusage) };
+        if ret == pid {
+            return Ok((status, rusage));
+        }
+        let err = io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EINTR) {
+            return Err(err);
+        }
+    }
+}
+
+fn timeval(tv: libc::timeval) -> Duration {
+    Duration::from_secs(tv.tv_sec.max(0) as u64) + Duration::from_micros(tv.tv_usec.max(0) as u64)
+}

@@ -1,0 +1,176 @@
+//! One classification of a worker run, for the grader's verdicts.
+
+use std::fmt;
+
+use super::host::{ExitStatus, WorkerExit};
+use super::protocol::WorkerError;
+
+/// What a worker run amounts to, decided by [`WorkerExit::outcome`].
+///
+/// Precedence, first match wins:
+///
+/// 1. `sandbox-violation`: a `V` frame, or death by `SIGSYS` (a trap the handler could not report);
+/// 2. `output-limit`: stdout or stderr exceeded the cap;
+/// 3. `bad-result`: the result channel exceeded its cap (the host killed the worker for it);
+/// 4. `cpu-timeout`: `SIGXCPU`, or `SIGKILL` at the hard CPU limit;
+/// 5. `wall-timeout`: the host killed the worker at the wall-clock limit;
+/// 6. `memory-limit`: `SIGABRT` with Rust's `memory allocation of N bytes failed` on stderr;
+/// 7. `crashed`: any other death by signal;
+/// 8. `worker-error`: the worker reported an error instead of a result (`E` frame: `abi-mismatch`, ...);
+/// 9. `bad-result`: the result channel broke the protocol (garbage, truncated or extra frames);
+/// 10. `result`: exit code 0 and exactly one result frame;
+/// 11. `no-result`: anything else (exited without a result, or with a result but a non-zero code).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RawOutcome {
+    /// The worker finished and sent these result bytes (untrusted: the grader still has to decode them).
+    Result(Vec<u8>),
+    /// The CPU limit was hit.
+    CpuTimeout,
+    /// The wall-clock limit was hit.
+    WallTimeout,
+    /// Killed by a signal (not one of the cases above).
+    Crashed {
+        /// The signal number.
+        signal: i32,
+        /// Its name, such as `SIGSEGV`.
+        signal_name: &'static str,
+    },
+    /// An allocation failed at the address-space limit.
+    MemoryLimit,
+    /// stdout or stderr exceeded the output cap.
+    OutputLimit,
+    /// The student code made a forbidden syscall.
+    SandboxViolation {
+        /// Its name (`clone`, `socket`, ...), `syscall-<nr>` if unknown, or `unknown` when the handler could not
+        /// report it: the syscall was made with `SIGSYS` blocked (as `pthread_create` does around `clone3`), or
+        /// for another architecture (the filters kill those outright).
+        syscall: String,
+    },
+    /// The worker reported an error instead of a result.
+    WorkerError(WorkerError),
+    /// The result channel broke the protocol.
+    BadResult {
+        /// How.
+        problem: String,
+    },
+    /// The worker exited without a result.
+    NoResult {
+        /// Its exit code.
+        exit_code: i32,
+    },
+}
+
+impl RawOutcome {
+    /// The stable kebab-case name of the outcome.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RawOutcome::Result(_) => "result",
+            RawOutcome::CpuTimeout => "cpu-timeout",
+            RawOutcome::WallTimeout => "wall-timeout",
+            RawOutcome::Crashed { .. } => "crashed",
+            RawOutcome::MemoryLimit => "memory-limit",
+            RawOutcome::OutputLimit => "output-limit",
+            RawOutcome::SandboxViolation { .. } => "sandbox-violation",
+            RawOutcome::WorkerError(_) => "worker-error",
+            RawOutcome::BadResult { .. } => "bad-result",
+            RawOutcome::NoResult { .. } => "no-result",
+        }
+    }
+}
+
+impl fmt::Display for RawOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RawOutcome::Result(bytes) => write!(f, "result ({} bytes)", bytes.len()),
+            RawOutcome::Crashed { signal_name, .. } => write!(f, "crashed ({signal_name})"),
+            RawOutcome::SandboxViolation { syscall } => {
+                write!(f, "sandbox-violation (`{syscall}`)")
+            }
+            RawOutcome::WorkerError(e) => write!(f, "worker-error ({}: {})", e.kind, e.message),
+            RawOutcome::BadResult { problem } => write!(f, "bad-result ({problem})"),
+            RawOutcome::NoResult { exit_code } => write!(f, "no-result (exit code {exit_code})"),
+            other => f.write_str(other.name()),
+        }
+    }
+}
+
+/// The message Rust's default allocation-error handler prints before aborting.
+fn is_allocation_failure(stderr: &[u8]) -> bool {
+    let needle = b"memory allocation of ";
+    stderr.windows(needle.len()).enumerate().any(|(i, w)| {
+        w == needle && {
+            let rest = &stderr[i + needle.len()..];
+            let line = rest.split(|&b| b == b'\n').next().unwrap_or(rest);
+            line.ends_with(b" bytes failed")
+        }
+    })
+}
+
+impl WorkerExit {
+    /// Classifies this run (see [`RawOutcome`] for the precedence).
+    pub fn outcome(&self) -> RawOutcome {
+        let (signal, exit_code) = match self.status {
+            ExitStatus::Signaled { signal, name } => (Some((signal, name)), -1),
+            ExitStatus::Exited(code) => (None, code),
+        };
+        if let Some(syscall) = &self.violation {
+            return RawOutcome::SandboxViolation {
+                syscall: syscall.clone(),
+            };
+        }
+        if let Some((libc::SIGSYS, _)) = signal {
+            return RawOutcome::SandboxViolation {
+                syscall: "unknown".to_owned(),
+            };
+        }
+        if self.output_exceeded {
+            return RawOutcome::OutputLimit;
+        }
+        if self.result_exceeded {
+            let problem = self.protocol_problem.clone().unwrap_or_default();
+            return RawOutcome::BadResult { problem };
+        }
+        if self.cpu_timed_out {
+            return RawOutcome::CpuTimeout;
+        }
+        if self.wall_timed_out {
+            return RawOutcome::WallTimeout;
+        }
+        if let Some((signal, signal_name)) = signal {
+            if signal == libc::SIGABRT && is_allocation_failure(&self.stderr) {
+                return RawOutcome::MemoryLimit;
+            }
+            return RawOutcome::Crashed {
+                signal,
+                signal_name,
+            };
+        }
+        if let Some(error) = &self.error {
+            return RawOutcome::WorkerError(error.clone());
+        }
+        if let Some(problem) = &self.protocol_problem {
+            return RawOutcome::BadResult {
+                problem: problem.clone(),
+            };
+        }
+        match &self.result {
+            Some(result) if exit_code == 0 => RawOutcome::Result(result.clone()),
+            _ => RawOutcome::NoResult { exit_code },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allocation_failure_is_recognised() {
+        assert!(is_allocation_failure(
+            b"hello\nmemory allocation of 1073741824 bytes failed\n"
+        ));
+        assert!(!is_allocation_failure(
+            b"memory allocation of lots of things\n"
+        ));
+    }
+}
