@@ -1,13 +1,21 @@
-//! The `schedgrade` command line: argument parsing and dispatch. Each command lives in its own file; none of them
-//! prints from library code — commands render what the library returns.
+//! The `schedgrade` command line: argument parsing and dispatch. Each command lives in its own file; library
+//! code never prints — commands render what the library returns.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::exit_code;
 
+mod check;
+mod doctor;
+mod grade;
+mod lint;
+mod new;
 mod run;
+mod setup;
+mod worker;
 
 /// Grade CPU-scheduling assignments by diffing simulated-kernel traces against golden traces.
 #[derive(Debug, Parser)]
@@ -28,9 +36,18 @@ pub enum Format {
     Summary,
 }
 
+/// Which schema `schedgrade schema` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// A test case (`testcases/**/*.yaml`).
+    Testcase,
+    /// The rubric (`grading.yaml`).
+    Grading,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate one test case and print its trace, Gantt chart and metrics.
+    /// Simulate one test case with the reference and print its trace, Gantt chart and metrics.
     Run {
         /// The test case (YAML).
         case: PathBuf,
@@ -41,11 +58,75 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Grade every student crate in SUBMISSIONS_DIR (one subdirectory per student) and write the reports.
+    Grade {
+        /// The directory holding one crate per student; the subdirectory name is the student id.
+        submissions: PathBuf,
+        /// The rubric.
+        #[arg(long, default_value = "grading.yaml")]
+        config: PathBuf,
+        /// Where to write `gradebook.csv`, `summary.json`, `junit.xml` and one directory per student.
+        #[arg(long)]
+        out: PathBuf,
+        /// Parallel workers (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Build cache (compiled contract, student libraries); must be readable by `nobody` when run as root.
+        #[arg(long)]
+        cache: Option<PathBuf>,
+    },
+    /// Self-check a student crate against the visible suites, exactly as the grader builds and runs it.
+    Check {
+        /// The crate to check (default: the current directory).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Only run tests whose name contains this text (e.g. `rr/` or `ties`).
+        #[arg(long)]
+        filter: Option<String>,
+        /// The rubric that lists the visible suites.
+        #[arg(long, default_value = "grading.yaml")]
+        config: PathBuf,
+        /// Parallel workers (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Build cache.
+        #[arg(long)]
+        cache: Option<PathBuf>,
+    },
+    /// Create a fresh student crate from the template.
+    New {
+        /// The directory to create (must not exist, or be empty).
+        dir: PathBuf,
+    },
+    /// Check the rubric and the test cases: globs, suites, golden traces, points.
+    Lint {
+        /// The rubric.
+        #[arg(long, default_value = "grading.yaml")]
+        config: PathBuf,
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Report which sandbox layers work on this machine.
+    Doctor,
+    /// Print the JSON Schema of test cases or of `grading.yaml`.
+    Schema {
+        #[arg(value_enum, default_value_t = SchemaKind::Testcase)]
+        kind: SchemaKind,
+    },
 }
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    // The hidden subcommands run before clap and before any thread exists: the build sandbox execs cargo, and
+    // the worker must stay single-threaded until it has entered its sandbox.
+    match args.get(1).and_then(|a| a.to_str()) {
+        Some(crate::build::SANDBOX_SUBCOMMAND) => crate::build::exec_sandboxed_build(args[2..].iter().cloned()),
+        Some(crate::grade::execute::WORKER_SUBCOMMAND) => worker::main(&args[2..]),
+        _ => {}
+    }
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -54,5 +135,22 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Run { case, implementation, format } => run::run(&case, &implementation, format),
+        Command::Grade { submissions, config, out, jobs, cache } => {
+            grade::grade(&submissions, &config, &out, setup::jobs(jobs), cache)
+        }
+        Command::Check { dir, filter, config, jobs, cache } => {
+            check::check(&dir, filter.as_deref(), &config, setup::jobs(jobs), cache)
+        }
+        Command::New { dir } => new::new(&dir),
+        Command::Lint { config, json } => lint::lint(&config, json),
+        Command::Doctor => doctor::doctor(),
+        Command::Schema { kind } => {
+            let schema = match kind {
+                SchemaKind::Testcase => crate::case::testcase_schema(),
+                SchemaKind::Grading => crate::rubric::grading_schema(),
+            };
+            println!("{schema:#}");
+            exit_code::SUCCESS
+        }
     }
 }

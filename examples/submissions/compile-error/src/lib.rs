@@ -1,0 +1,17 @@
+//! Fixture: does not compile. Expected verdict: `build-failed`, with the compiler's first error in the report.
+use schedgrade_contract::{CpuId, Kernel, Pcb, Pid, ReadyReason, Scheduler, SchedulerConfig};
+
+pub struct Fcfs;
+
+impl Scheduler for Fcfs {
+    fn new(_config: &SchedulerConfig) -> Result<Self, String> {
+        let quantum: u64 = "four";
+        Ok(Fcfs)
+    }
+    fn on_ready(&mut self, _kernel: &Kernel<'_>, _pcb: &Pcb, _reason: ReadyReason) {}
+    fn pick_next(&mut self, _kernel: &Kernel<'_>, _cpu: CpuId) -> Option<Pid> {
+        None
+    }
+}
+
+schedgrade_contract::export_schedulers! { Fcfs => Fcfs }

@@ -1,0 +1,81 @@
+//! Running one (submission, test) pair: a fresh sandboxed worker per test, and the mapping from whatever
+//! happened to a [`Verdict`].
+
+use std::path::Path;
+use std::time::Instant;
+
+use super::golden::Golden;
+use super::judge::{judge_response, malformed_response};
+use super::outcome::TestOutcome;
+use super::protocol::{WorkerRequest, WorkerResponse};
+use crate::rubric::Limits as RubricLimits;
+use crate::sandbox::{Limits, RawOutcome, WorkerCommand, run_worker};
+use crate::verdict::{Clock, Verdict};
+
+/// The hidden subcommand that runs a worker.
+pub const WORKER_SUBCOMMAND: &str = "__worker";
+
+/// The sandbox limits of one test, from the rubric.
+pub fn worker_limits(limits: &RubricLimits) -> Limits {
+    Limits {
+        cpu_ms: limits.cpu_ms,
+        wall_ms: limits.wall_ms,
+        memory_mib: limits.memory_mib,
+        output_kib: limits.output_kib,
+        ..Limits::default()
+    }
+}
+
+/// Runs `case_source` against `library` in a fresh worker and judges the result against `golden`.
+pub fn run_test(
+    worker_program: &Path,
+    library: &Path,
+    case_source: &str,
+    case_origin: &Path,
+    golden: &Golden,
+    limits: &RubricLimits,
+) -> (TestOutcome, std::time::Duration) {
+    let started = Instant::now();
+    let request = WorkerRequest {
+        case_source: case_source.to_owned(),
+        case_origin: case_origin.to_string_lossy().into_owned(),
+    };
+    let mut command = WorkerCommand::new(worker_program, [WORKER_SUBCOMMAND.as_ref(), library.as_os_str()]);
+    command.stdin_payload = serde_json::to_vec(&request).expect("a request always serialises");
+    command.limits = worker_limits(limits);
+    let outcome = match run_worker(&command) {
+        Err(e) => TestOutcome { verdict: Verdict::HarnessError { message: e.to_string() }, actual_gantt: None },
+        Ok(exit) => judge_raw(exit.outcome(), golden, limits),
+    };
+    (outcome, started.elapsed())
+}
+
+/// The verdict of a worker run, from the sandbox's classification.
+pub fn judge_raw(raw: RawOutcome, golden: &Golden, limits: &RubricLimits) -> TestOutcome {
+    let verdict = match raw {
+        RawOutcome::Result(bytes) => {
+            return match serde_json::from_slice::<WorkerResponse>(&bytes) {
+                Ok(response) => TestOutcome {
+                    verdict: judge_response(&response, golden),
+                    actual_gantt: (!response.gantt.is_empty()).then_some(response.gantt),
+                },
+                Err(e) => TestOutcome { verdict: malformed_response(&e.to_string()), actual_gantt: None },
+            };
+        }
+        RawOutcome::CpuTimeout => Verdict::Timeout { clock: Clock::Cpu, limit_ms: limits.cpu_ms },
+        RawOutcome::WallTimeout => Verdict::Timeout { clock: Clock::Wall, limit_ms: limits.wall_ms },
+        RawOutcome::Crashed { signal_name, .. } => Verdict::Crashed { signal: signal_name.to_owned() },
+        RawOutcome::MemoryLimit => Verdict::MemoryLimit { limit_mib: limits.memory_mib },
+        RawOutcome::OutputLimit => Verdict::OutputLimit { limit_kib: limits.output_kib },
+        RawOutcome::SandboxViolation { syscall } => Verdict::SandboxViolation { syscall },
+        RawOutcome::WorkerError(e) => match e.kind.as_str() {
+            "abi-mismatch" | "missing-symbol" | "load-error" => Verdict::AbiMismatch { message: e.message },
+            _ => Verdict::HarnessError { message: format!("worker error `{}`: {}", e.kind, e.message) },
+        },
+        RawOutcome::BadResult { problem } => Verdict::NoResult { detail: format!("the result channel was misused: {problem}") },
+        RawOutcome::NoResult { exit_code } => {
+            Verdict::NoResult { detail: format!("the worker exited with code {exit_code} without sending a result") }
+        }
+    };
+    TestOutcome { verdict, actual_gantt: None }
+}

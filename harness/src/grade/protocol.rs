@@ -1,0 +1,104 @@
+//! The messages between the grading process and a worker.
+//!
+//! The host sends one [`WorkerRequest`] as JSON on the worker's stdin. The worker answers with exactly one
+//! [`WorkerResponse`] as JSON on its result channel (fd 3; never stdout, which belongs to the student's code).
+//! The host treats the response as untrusted input: it is size-capped, and anything malformed is the `no-result`
+//! verdict, never a harness error. The request never contains the expected trace or any path to it.
+
+use serde::{Deserialize, Serialize};
+
+/// What a worker must run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerRequest {
+    /// The test case's YAML source.
+    pub case_source: String,
+    /// The case's file name, for messages and the default case name.
+    pub case_origin: String,
+}
+
+/// How a policy hook failed, as reported by the worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    Panicked,
+    NotImplemented,
+    Rejected,
+    Protocol,
+}
+
+/// How the run ended inside the worker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "end", rename_all = "kebab-case")]
+pub enum WorkerEnd {
+    /// Every process exited.
+    Completed,
+    /// A hook failed.
+    Faulted { time: u64, hook: String, kind: FaultKind, message: String },
+    /// A hook broke the contract.
+    Violated { time: u64, hook: String, message: String },
+    /// The library's ABI version differs, or a symbol is missing.
+    AbiMismatch { message: String },
+    /// The library does not export the case's policy.
+    MissingPolicy { policy: String },
+    /// The worker could not do its job for reasons of its own (bad request, unreadable case): a grader bug.
+    WorkerError { message: String },
+}
+
+/// The one message a worker sends back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerResponse {
+    pub end: WorkerEnd,
+    /// The canonical trace lines, up to where the run ended.
+    pub trace: Vec<String>,
+    /// The rendered Gantt chart of the run.
+    pub gantt: String,
+}
+
+impl WorkerResponse {
+    /// The response of a worker that could not run the policy at all.
+    pub fn without_run(end: WorkerEnd) -> WorkerResponse {
+        WorkerResponse { end, trace: Vec::new(), gantt: String::new() }
+    }
+}
+
+/// Runs a request with a policy table: what a worker does once the library is loaded and the sandbox narrowed.
+/// `table_for` returns the library's table for a policy, or `None` if the library does not export it.
+pub fn respond(
+    request: &WorkerRequest,
+    table_for: impl FnOnce(schedgrade_contract::PolicyKind) -> Option<&'static schedgrade_contract::abi::AbiTable>,
+) -> WorkerResponse {
+    use crate::sim::RunEnd;
+    use crate::trace::{Metrics, Recorder, gantt, text};
+    use schedgrade_contract::client::HookFaultKind;
+
+    let case = match crate::case::parse_case(&request.case_source, std::path::Path::new(&request.case_origin)) {
+        Ok(case) => case,
+        Err(e) => return WorkerResponse::without_run(WorkerEnd::WorkerError { message: e.to_string() }),
+    };
+    let Some(table) = table_for(case.scheduler.policy) else {
+        return WorkerResponse::without_run(WorkerEnd::MissingPolicy { policy: case.scheduler.policy.as_str().into() });
+    };
+    let mut recorder = Recorder::default();
+    let result = crate::policy::run_case(&case, table, &mut recorder);
+    let metrics = Metrics::compute(&case, &result);
+    let end = match result.end {
+        RunEnd::Completed => WorkerEnd::Completed,
+        RunEnd::Faulted { time, fault } => WorkerEnd::Faulted {
+            time,
+            hook: fault.hook.as_str().into(),
+            kind: match fault.kind {
+                HookFaultKind::Panicked => FaultKind::Panicked,
+                HookFaultKind::NotImplemented => FaultKind::NotImplemented,
+                HookFaultKind::Rejected => FaultKind::Rejected,
+                HookFaultKind::Protocol => FaultKind::Protocol,
+            },
+            message: fault.message,
+        },
+        RunEnd::Violated(v) => WorkerEnd::Violated { time: v.time, hook: v.hook.as_str().into(), message: v.message },
+    };
+    WorkerResponse {
+        end,
+        trace: text::trace_lines(&case, &recorder.events),
+        gantt: gantt::render(&case, &recorder.segments, metrics.summary.makespan),
+    }
+}
