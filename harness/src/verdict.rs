@@ -114,7 +114,7 @@ impl Verdict {
             }
             Verdict::Crashed { signal } => format!("crashed: killed by {signal}"),
             Verdict::Panicked { hook, message } => format!("panicked in `{hook}`: {message}"),
-            Verdict::NotImplemented { hook, message } => format!("not implemented: `{hook}` reached {message}"),
+            Verdict::NotImplemented { hook, message } => format!("not implemented: `{hook}`: {message}"),
             Verdict::ContractViolation { hook, message } => format!("contract violation in `{hook}`: {message}"),
             Verdict::MemoryLimit { limit_mib } => format!("memory limit: tried to use more than {limit_mib} MiB"),
             Verdict::OutputLimit { limit_kib } => format!("output limit: printed more than {limit_kib} KiB"),

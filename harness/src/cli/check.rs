@@ -9,7 +9,6 @@ use crate::exit_code;
 use crate::grade::{BatchOptions, Silent, Submission, grade as grade_batch, plan};
 use crate::report::markdown::failure_details;
 use crate::rubric::{Visibility, load_rubric};
-use crate::verdict::Verdict;
 
 pub fn check(dir: &Path, filter: Option<&str>, config: &Path, jobs: usize, cache: Option<PathBuf>) -> i32 {
     let rubric = match load_rubric(config) {
@@ -78,11 +77,8 @@ pub fn check(dir: &Path, filter: Option<&str>, config: &Path, jobs: usize, cache
         }
         failed += 1;
         println!("FAIL {} ({})", test.name, outcome.verdict.name());
-        let details = match &outcome.verdict {
-            Verdict::WrongTrace { .. } => failure_details(&outcome.verdict, test.case.hint.as_deref(), &[], None),
-            other => format!("{}\n{}", other.summary(), test.case.hint.as_deref().map(|h| format!("> hint: {h}\n")).unwrap_or_default()),
-        };
-        for line in details.lines().filter(|l| !l.starts_with("```")) {
+        let details = failure_details(&outcome.verdict, test.case.hint.as_deref(), &[], None);
+        for line in details.lines().filter(|l| !l.starts_with("```") && !l.is_empty()) {
             println!("    {line}");
         }
     }

@@ -28,7 +28,7 @@ pub fn render(batch: &BatchOutcome, student: &StudentOutcome) -> Value {
             let output = if verdict.passed() {
                 "passed".to_owned()
             } else if suite.visibility == Visibility::Visible {
-                format!("{}\n\n{}", verdict.summary(), failure_details(verdict, test.case.hint.as_deref(), &test.golden.gantt, outcome.actual_gantt.as_deref()))
+                failure_details(verdict, test.case.hint.as_deref(), &test.golden.gantt, outcome.actual_gantt.as_deref())
             } else {
                 verdict.summary()
             };

@@ -9,24 +9,23 @@ use crate::grade::{BatchOutcome, StudentOutcome};
 use crate::rubric::Visibility;
 use crate::verdict::Verdict;
 
-/// The detailed explanation of a failed test: divergence or fault, hint, and Gantt charts.
+/// The detailed explanation of a failed test: the verdict, the divergence or the compiler's errors, the case's
+/// hint (for wrong traces and contract violations, where it teaches the rule), and the Gantt charts.
 pub fn failure_details(verdict: &Verdict, hint: Option<&str>, expected_gantt: &[String], actual_gantt: Option<&str>) -> String {
-    let mut out = String::new();
+    let mut out = format!("{}\n", verdict.summary());
     match verdict {
         Verdict::WrongTrace { divergence } => {
-            let _ = writeln!(out, "```text\n{}```", divergence.render());
+            let _ = writeln!(out, "\n```text\n{}```", divergence.render());
         }
         Verdict::BuildFailed { log } => {
-            let _ = writeln!(out, "```text\n{}\n```", log.trim_end());
+            let _ = writeln!(out, "\n```text\n{}\n```", log.trim_end());
         }
-        other => {
-            let _ = writeln!(out, "{}", other.summary());
-        }
+        _ => {}
     }
-    if let Some(hint) = hint {
+    if let Some(hint) = hint.filter(|_| matches!(verdict, Verdict::WrongTrace { .. } | Verdict::ContractViolation { .. })) {
         let _ = writeln!(out, "\n> hint: {}", hint.trim());
     }
-    if matches!(verdict, Verdict::WrongTrace { .. }) {
+    if matches!(verdict, Verdict::WrongTrace { .. }) && !expected_gantt.is_empty() {
         let _ = writeln!(out, "\nexpected (reference) Gantt chart:\n```text\n{}\n```", expected_gantt.join("\n"));
         if let Some(actual) = actual_gantt {
             let _ = writeln!(out, "actual (submission) Gantt chart:\n```text\n{}\n```", actual.trim_end());

@@ -2,7 +2,10 @@
 
 mod build;
 mod case;
+mod cli;
 mod golden;
+mod grading;
+mod fixtures;
 mod kernel;
 mod rubric;
 mod sandbox;

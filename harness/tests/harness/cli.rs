@@ -1,0 +1,113 @@
+//! The `schedgrade` binary, end to end: outputs, exit codes and error messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("repository root")
+}
+
+fn schedgrade(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_schedgrade")).args(args).current_dir(repo()).output().expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn run_prints_exactly_the_golden_rendering() {
+    let out = schedgrade(&["run", "testcases/rr/rr-silberschatz-q4.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let golden = std::fs::read_to_string(repo().join("testcases/rr/rr-silberschatz-q4.snap")).expect("golden exists");
+    let body = harness::grade::golden::snapshot_body(&golden);
+    assert_eq!(stdout(&out).trim_end(), body.trim_end());
+    for section in ["== trace ==", "== gantt ==", "== metrics ==", "cpu0"] {
+        assert!(stdout(&out).contains(section), "missing {section}");
+    }
+}
+
+#[test]
+fn run_json_and_summary_formats_have_the_documented_keys() {
+    let out = schedgrade(&["run", "testcases/rr/rr-silberschatz-q4.yaml", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid json");
+    for key in ["processes", "averages", "segments", "summary", "trace"] {
+        assert!(json.get(key).is_some(), "missing `{key}`");
+    }
+    let first = &json["processes"][0];
+    for key in ["name", "arrival", "first_run", "completion", "turnaround", "waiting", "response", "cpu_time"] {
+        assert!(first.get(key).is_some(), "process lacks `{key}`");
+    }
+    assert!((json["averages"]["waiting"].as_f64().unwrap() - 17.0 / 3.0).abs() < 1e-9);
+    let segment = &json["segments"][0];
+    assert_eq!((segment["kind"].as_str(), segment["process"].as_str()), (Some("run"), Some("P1")));
+    for key in ["makespan", "cpu_utilization", "throughput", "context_switches", "switch_overhead", "events"] {
+        assert!(json["summary"].get(key).is_some(), "summary lacks `{key}`");
+    }
+
+    let out = schedgrade(&["run", "testcases/rr/rr-silberschatz-q4.yaml", "--format", "summary"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid json");
+    let keys: Vec<&String> = json.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["averages", "summary"]);
+}
+
+#[test]
+fn bad_case_reports_file_line_column_and_hint_with_exit_3() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-bad-case");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.yaml");
+    std::fs::write(&path, "scheduler: { policy: rr, quantum: 0 }\nprocesses:\n  - { name: A, bursts: [cpu 3] }\n").unwrap();
+    let out = schedgrade(&["run", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(harness::exit_code::BAD_INPUT));
+    let err = stderr(&out);
+    assert!(err.contains("bad.yaml:1:35"), "{err}");
+    assert!(err.contains("quantum") && err.contains("hint"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_arguments_exit_2_and_schema_prints_json() {
+    assert_eq!(schedgrade(&["frobnicate"]).status.code(), Some(harness::exit_code::USAGE));
+    let out = schedgrade(&["schema", "grading"]);
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json schema");
+    assert!(schema.get("properties").is_some() || schema.get("$schema").is_some());
+}
+
+#[test]
+fn new_creates_a_crate_once() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-new");
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = schedgrade(&["new", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(dir.join("src/rr.rs").exists() && dir.join("contract/src/abi.rs").exists());
+    let again = schedgrade(&["new", dir.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(harness::exit_code::BAD_INPUT));
+    assert!(stderr(&again).contains("not empty") || stderr(&again).contains("exists"), "{}", stderr(&again));
+}
+
+#[test]
+fn check_shows_the_first_divergence_and_counts() {
+    let out = schedgrade(&["check", "examples/submissions/rr-tie-bug", "--filter", "rr/rr-stallings-q1"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(harness::exit_code::TESTS_FAILED), "{text}\n{}", stderr(&out));
+    assert!(text.contains("FAIL testcases/rr/rr-stallings-q1 (wrong-trace)"), "{text}");
+    assert!(text.contains("expected (reference)") && text.contains("actual (submission)"), "{text}");
+    assert!(text.contains("hint:"), "{text}");
+    assert!(text.contains("PASS testcases/rr/rr-stallings-q1-preempted-first"), "{text}");
+    assert!(text.trim_end().ends_with("1 passed, 1 failed"), "{text}");
+
+    let out = schedgrade(&["check", "examples/submissions/reference-solution", "--filter", "srtf/srtf-silberschatz"]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).trim_end().ends_with("1 passed, 0 failed"), "{}", stdout(&out));
+}
+
+#[test]
+fn lint_accepts_the_bundled_rubric() {
+    let out = schedgrade(&["lint"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("0 errors"), "{}", stderr(&out));
+}
