@@ -197,10 +197,11 @@ impl<'c, 's> Kernel<'c, 's> {
             self.dispatch_if_free(cpu)?;
         }
 
-        // (e) Newcomers may preempt, in the order they became ready.
-        if switch_ended {
-            let deferred = std::mem::take(&mut self.deferred);
-            self.newcomers.extend(deferred);
+        // (e) Newcomers may preempt, in the order they became ready: those deferred by a switch came first.
+        if switch_ended && !self.deferred.is_empty() {
+            let mut deferred = std::mem::take(&mut self.deferred);
+            deferred.append(&mut self.newcomers);
+            self.newcomers = deferred;
         }
         let newcomers = std::mem::take(&mut self.newcomers);
         for &pid in &newcomers {
