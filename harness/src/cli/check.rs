@@ -14,7 +14,9 @@ pub fn check(dir: &Path, filter: Option<&str>, config: &Path, jobs: usize, cache
     let rubric = match load_rubric(config) {
         Ok(rubric) => rubric,
         Err(e) => {
-            eprintln!("{e}\n  = hint: run `schedgrade check` from the course repository, or pass `--config PATH/grading.yaml`");
+            eprintln!(
+                "{e}\n  = hint: run `schedgrade check` from the course repository, or pass `--config PATH/grading.yaml`"
+            );
             return exit_code::BAD_INPUT;
         }
     };
@@ -26,7 +28,10 @@ pub fn check(dir: &Path, filter: Option<&str>, config: &Path, jobs: usize, cache
         }
     };
     if plan.tests.is_empty() {
-        eprintln!("error: no visible test matches `{}`\n  = hint: try a shorter `--filter`, such as `rr`", filter.unwrap_or(""));
+        eprintln!(
+            "error: no visible test matches `{}`\n  = hint: try a shorter `--filter`, such as `rr`",
+            filter.unwrap_or("")
+        );
         return exit_code::BAD_INPUT;
     }
     let crate_dir = match dir.canonicalize() {

@@ -17,18 +17,21 @@ pub fn grade(submissions: &Path, config: &Path, out: &Path, jobs: usize, cache: 
             return exit_code::BAD_INPUT;
         }
     };
-    let (plan, submissions) = match plan(&rubric, |_| true, None).and_then(|p| Ok((p, discover_submissions(submissions)?))) {
-        Ok(planned) => planned,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit_code::BAD_INPUT;
-        }
-    };
+    let (plan, submissions) =
+        match plan(&rubric, |_| true, None).and_then(|p| Ok((p, discover_submissions(submissions)?))) {
+            Ok(planned) => planned,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit_code::BAD_INPUT;
+            }
+        };
     let cache = setup::cache(cache);
     let worker_program = match setup::worker_program(&cache) {
         Ok(program) => program,
         Err(e) => {
-            eprintln!("error: {e}\n  = hint: install `schedgrade` where the `nobody` user can run it, or pass `--cache`");
+            eprintln!(
+                "error: {e}\n  = hint: install `schedgrade` where the `nobody` user can run it, or pass `--cache`"
+            );
             return exit_code::INTERNAL;
         }
     };

@@ -36,10 +36,8 @@ pub fn run_test(
     limits: &RubricLimits,
 ) -> (TestOutcome, std::time::Duration) {
     let started = Instant::now();
-    let request = WorkerRequest {
-        case_source: case_source.to_owned(),
-        case_origin: case_origin.to_string_lossy().into_owned(),
-    };
+    let request =
+        WorkerRequest { case_source: case_source.to_owned(), case_origin: case_origin.to_string_lossy().into_owned() };
     let mut command = WorkerCommand::new(worker_program, [WORKER_SUBCOMMAND.as_ref(), library.as_os_str()]);
     command.stdin_payload = serde_json::to_vec(&request).expect("a request always serialises");
     command.limits = worker_limits(limits);
@@ -72,7 +70,9 @@ pub fn judge_raw(raw: RawOutcome, golden: &Golden, limits: &RubricLimits) -> Tes
             "abi-mismatch" | "missing-symbol" | "load-error" => Verdict::AbiMismatch { message: e.message },
             _ => Verdict::HarnessError { message: format!("worker error `{}`: {}", e.kind, e.message) },
         },
-        RawOutcome::BadResult { problem } => Verdict::NoResult { detail: format!("the result channel was misused: {problem}") },
+        RawOutcome::BadResult { problem } => {
+            Verdict::NoResult { detail: format!("the result channel was misused: {problem}") }
+        }
         RawOutcome::NoResult { exit_code } => {
             Verdict::NoResult { detail: format!("the worker exited with code {exit_code} without sending a result") }
         }

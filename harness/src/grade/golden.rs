@@ -35,13 +35,10 @@ pub fn snapshot_path(case: &Path) -> PathBuf {
 
 /// The body of an insta snapshot: everything after the metadata header (`---` … `---`).
 pub fn snapshot_body(snapshot: &str) -> &str {
-    let mut rest = snapshot;
-    if let Some(after_first) = rest.strip_prefix("---\n") {
-        if let Some(end) = after_first.find("\n---\n") {
-            rest = &after_first[end + "\n---\n".len()..];
-        }
-    }
-    rest
+    snapshot
+        .strip_prefix("---\n")
+        .and_then(|after_first| after_first.find("\n---\n").map(|end| &after_first[end + "\n---\n".len()..]))
+        .unwrap_or(snapshot)
 }
 
 /// Reads the golden trace of `case`.

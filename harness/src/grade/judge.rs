@@ -18,9 +18,10 @@ pub fn judge_response(response: &WorkerResponse, golden: &Golden) -> Verdict {
             match kind {
                 FaultKind::Panicked => Verdict::Panicked { hook, message },
                 FaultKind::NotImplemented => Verdict::NotImplemented { hook, message },
-                FaultKind::Rejected => {
-                    Verdict::ContractViolation { hook, message: format!("rejected the test's configuration: {message}") }
-                }
+                FaultKind::Rejected => Verdict::ContractViolation {
+                    hook,
+                    message: format!("rejected the test's configuration: {message}"),
+                },
                 FaultKind::Protocol => Verdict::AbiMismatch { message: format!("`{hook}`: {message}") },
             }
         }

@@ -59,7 +59,9 @@ pub enum PlanError {
     EmptySuite { suite: String },
     #[error("`{}` has no submissions: expected one subdirectory per student\n  = hint: pass the directory that contains the students' crates", .0.display())]
     NoSubmissions(PathBuf),
-    #[error("submission directory name `{0}` is not valid UTF-8\n  = hint: rename it; the name is used as the student id")]
+    #[error(
+        "submission directory name `{0}` is not valid UTF-8\n  = hint: rename it; the name is used as the student id"
+    )]
     BadSubmissionName(String),
 }
 
@@ -108,7 +110,8 @@ pub fn discover_submissions(dir: &Path) -> Result<Vec<Submission>, PlanError> {
         if !path.is_dir() {
             continue;
         }
-        let id = entry.file_name().into_string().map_err(|n| PlanError::BadSubmissionName(n.to_string_lossy().into()))?;
+        let id =
+            entry.file_name().into_string().map_err(|n| PlanError::BadSubmissionName(n.to_string_lossy().into()))?;
         if id.starts_with('.') {
             continue;
         }

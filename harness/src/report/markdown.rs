@@ -11,7 +11,12 @@ use crate::verdict::Verdict;
 
 /// The detailed explanation of a failed test: the verdict, the divergence or the compiler's errors, the case's
 /// hint (for wrong traces and contract violations, where it teaches the rule), and the Gantt charts.
-pub fn failure_details(verdict: &Verdict, hint: Option<&str>, expected_gantt: &[String], actual_gantt: Option<&str>) -> String {
+pub fn failure_details(
+    verdict: &Verdict,
+    hint: Option<&str>,
+    expected_gantt: &[String],
+    actual_gantt: Option<&str>,
+) -> String {
     let mut out = format!("{}\n", verdict.summary());
     match verdict {
         Verdict::WrongTrace { divergence } => {
@@ -22,7 +27,9 @@ pub fn failure_details(verdict: &Verdict, hint: Option<&str>, expected_gantt: &[
         }
         _ => {}
     }
-    if let Some(hint) = hint.filter(|_| matches!(verdict, Verdict::WrongTrace { .. } | Verdict::ContractViolation { .. })) {
+    if let Some(hint) =
+        hint.filter(|_| matches!(verdict, Verdict::WrongTrace { .. } | Verdict::ContractViolation { .. }))
+    {
         let _ = writeln!(out, "\n> hint: {}", hint.trim());
     }
     if matches!(verdict, Verdict::WrongTrace { .. }) && !expected_gantt.is_empty() {
@@ -37,14 +44,29 @@ pub fn failure_details(verdict: &Verdict, hint: Option<&str>, expected_gantt: &[
 pub fn render(batch: &BatchOutcome, student: &StudentOutcome) -> String {
     let score = &student.score;
     let mut out = format!("# schedgrade report: `{}`\n\n", student.submission.id);
-    let _ = writeln!(out, "**Total: {} / {}** (status: `{}`)\n", points(score.total), points(score.max), score.status.name());
+    let _ = writeln!(
+        out,
+        "**Total: {} / {}** (status: `{}`)\n",
+        points(score.total),
+        points(score.max),
+        score.status.name()
+    );
     if let Some(log) = &student.build_log {
         let _ = writeln!(out, "## Build failed\n\nThe compiler's first errors:\n\n```text\n{}\n```\n", log.trim_end());
     }
     let _ = writeln!(out, "| suite | points | passed |\n|---|---:|---:|");
     for s in &score.suites {
-        let blocked = if s.blocked_by.is_empty() { String::new() } else { format!(" (needs {})", s.blocked_by.join(", ")) };
-        let _ = writeln!(out, "| {} | {} / {}{blocked} | {}/{} |", s.name, points(s.points), points(s.max), s.passed, s.total);
+        let blocked =
+            if s.blocked_by.is_empty() { String::new() } else { format!(" (needs {})", s.blocked_by.join(", ")) };
+        let _ = writeln!(
+            out,
+            "| {} | {} / {}{blocked} | {}/{} |",
+            s.name,
+            points(s.points),
+            points(s.max),
+            s.passed,
+            s.total
+        );
     }
     for (suite, suite_score) in batch.plan.suites.iter().zip(&score.suites) {
         let _ = writeln!(out, "\n## Suite `{}`\n", suite.name);

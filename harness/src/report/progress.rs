@@ -57,7 +57,8 @@ impl Reporter for Progress {
             }
             GradeEvent::TestFinished { verdict, .. } => {
                 let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-                let passed = self.passed.fetch_add(verdict.passed() as u64, Ordering::Relaxed) + verdict.passed() as u64;
+                let passed =
+                    self.passed.fetch_add(verdict.passed() as u64, Ordering::Relaxed) + verdict.passed() as u64;
                 self.bar.inc(1);
                 self.bar.set_message(format!("{:.0}% passed", passed as f64 * 100.0 / done as f64));
             }

@@ -28,9 +28,7 @@ pub enum SandboxError {
         source: io::Error,
     },
     /// Waiting for the worker's pipes or its exit failed.
-    #[error(
-        "cannot wait for worker {pid}: {source}; this is a bug in `schedgrade`, please report it"
-    )]
+    #[error("cannot wait for worker {pid}: {source}; this is a bug in `schedgrade`, please report it")]
     Wait {
         /// The worker's pid.
         pid: i32,
@@ -44,15 +42,11 @@ pub enum SandboxError {
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     /// Installing the `SIGSYS` handler failed.
-    #[error(
-        "cannot install the `SIGSYS` handler: {0}; this is a bug in `schedgrade`, please report it"
-    )]
+    #[error("cannot install the `SIGSYS` handler: {0}; this is a bug in `schedgrade`, please report it")]
     Signal(io::Error),
     /// Building or applying the Landlock ruleset failed (an unsupported kernel is not an error: it is reported as
     /// not enforced).
-    #[error(
-        "cannot apply the landlock ruleset: {0}; run `schedgrade doctor` to see which layers work here"
-    )]
+    #[error("cannot apply the landlock ruleset: {0}; run `schedgrade doctor` to see which layers work here")]
     Landlock(String),
     /// Building or applying a seccomp filter failed.
     #[error(
@@ -71,9 +65,7 @@ pub enum SetupError {
 pub enum LoadError {
     /// `dlopen` failed: missing file, not an ELF shared object, wrong architecture, unresolved symbol, denied by
     /// the sandbox, ...
-    #[error(
-        "cannot load the library `{path}`: {reason}; check that it is a `cdylib` built for this machine"
-    )]
+    #[error("cannot load the library `{path}`: {reason}; check that it is a `cdylib` built for this machine")]
     Open {
         /// The library.
         path: PathBuf,

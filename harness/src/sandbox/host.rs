@@ -131,10 +131,7 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
     let program = std::path::absolute(&cmd.program).unwrap_or_else(|_| cmd.program.clone());
     let start = Instant::now();
 
-    let (result_read, result_write) = pipe().map_err(|source| SandboxError::Pipe {
-        what: "result",
-        source,
-    })?;
+    let (result_read, result_write) = pipe().map_err(|source| SandboxError::Pipe { what: "result", source })?;
 
     let mut command = Command::new(&program);
     command
@@ -150,52 +147,34 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
     // SAFETY: `PreExec::run` only makes async-signal-safe raw syscalls on data prepared before the fork.
     unsafe { command.pre_exec(move || pre_exec.run()) };
 
-    let mut child = command.spawn().map_err(|source| SandboxError::Spawn {
-        program: program.clone(),
-        source,
-    })?;
+    let mut child = command.spawn().map_err(|source| SandboxError::Spawn { program: program.clone(), source })?;
     drop(result_write);
     let pid = child.id() as libc::pid_t;
-    let mut group = Group {
-        pgid: pid,
-        killed: false,
-    };
+    let mut group = Group { pgid: pid, killed: false };
 
     let stdin = child.stdin.take().map(OwnedFd::from);
     let stdout = child.stdout.take().map(OwnedFd::from);
     let stderr = child.stderr.take().map(OwnedFd::from);
     let output_cap = usize::try_from(limits.output_kib.saturating_mul(1024)).unwrap_or(usize::MAX);
-    let result_cap =
-        usize::try_from(limits.result_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+    let result_cap = usize::try_from(limits.result_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
     let mut io = Io {
         stdin: stdin.map(|fd| (fd, 0usize)),
         payload: &cmd.stdin_payload,
-        sinks: [
-            Sink::new(stdout, output_cap),
-            Sink::new(stderr, output_cap),
-            Sink::new(Some(result_read), result_cap),
-        ],
+        sinks: [Sink::new(stdout, output_cap), Sink::new(stderr, output_cap), Sink::new(Some(result_read), result_cap)],
         pidfd: pidfd_open(pid),
     };
     for fd in io.fds() {
         set_nonblocking(fd);
     }
 
-    let watch = io.watch(
-        &mut group,
-        start + Duration::from_millis(limits.wall_ms),
-        pid,
-    );
+    let watch = io.watch(&mut group, start + Duration::from_millis(limits.wall_ms), pid);
     group.kill();
     let (raw_status, rusage) = wait4(pid).map_err(|source| SandboxError::Wait { pid, source })?;
     let elapsed = start.elapsed();
 
     let status = if libc::WIFSIGNALED(raw_status) {
         let signal = libc::WTERMSIG(raw_status);
-        ExitStatus::Signaled {
-            signal,
-            name: signal_name(signal),
-        }
+        ExitStatus::Signaled { signal, name: signal_name(signal) }
     } else {
         ExitStatus::Exited(libc::WEXITSTATUS(raw_status))
     };
@@ -204,14 +183,8 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
     // under-counts the CPU time the kernel limits by, by 5-10% on this kind of VM, hence the margin.)
     let past_soft_limit = cpu_time.mul_f64(1.15) >= Duration::from_secs(limits.cpu_soft_secs());
     let cpu_timed_out = match status {
-        ExitStatus::Signaled {
-            signal: libc::SIGXCPU,
-            ..
-        } => true,
-        ExitStatus::Signaled {
-            signal: libc::SIGKILL,
-            ..
-        } => !watch.killed_running && past_soft_limit,
+        ExitStatus::Signaled { signal: libc::SIGXCPU, .. } => true,
+        ExitStatus::Signaled { signal: libc::SIGKILL, .. } => !watch.killed_running && past_soft_limit,
         ExitStatus::Exited(_) | ExitStatus::Signaled { .. } => false,
     };
 
@@ -262,10 +235,7 @@ type RlimitResource = libc::c_int;
 
 impl PreExec {
     fn new(limits: &super::Limits, plan: &NamespacePlan, result_fd: RawFd) -> PreExec {
-        let both = |n: u64| libc::rlimit {
-            rlim_cur: n,
-            rlim_max: n,
-        };
+        let both = |n: u64| libc::rlimit { rlim_cur: n, rlim_max: n };
         PreExec {
             result_fd,
             // SAFETY: getpid has no preconditions.
@@ -275,21 +245,9 @@ impl PreExec {
             fd_ceiling: open_file_ceiling(),
             drop_privileges: plan.drop_privileges,
             rlimits: [
-                (
-                    libc::RLIMIT_CPU,
-                    libc::rlimit {
-                        rlim_cur: limits.cpu_soft_secs(),
-                        rlim_max: limits.cpu_hard_secs(),
-                    },
-                ),
-                (
-                    libc::RLIMIT_AS,
-                    both(limits.memory_mib.saturating_mul(1024 * 1024)),
-                ),
-                (
-                    libc::RLIMIT_FSIZE,
-                    both(limits.file_size_kib.saturating_mul(1024)),
-                ),
+                (libc::RLIMIT_CPU, libc::rlimit { rlim_cur: limits.cpu_soft_secs(), rlim_max: limits.cpu_hard_secs() }),
+                (libc::RLIMIT_AS, both(limits.memory_mib.saturating_mul(1024 * 1024))),
+                (libc::RLIMIT_FSIZE, both(limits.file_size_kib.saturating_mul(1024))),
                 (libc::RLIMIT_NOFILE, both(limits.open_files.max(4))),
                 (libc::RLIMIT_CORE, both(0)),
             ],
@@ -309,13 +267,7 @@ impl PreExec {
             // Descriptors the grader inherited without close-on-exec (a make jobserver, a CI runner's pipes)
             // must not reach the worker: mark everything above fd 3 close-on-exec. (Not close: the standard
             // library reports exec failures through one of them.)
-            if libc::syscall(
-                libc::SYS_close_range,
-                RESULT_FD + 1,
-                libc::c_uint::MAX,
-                libc::CLOSE_RANGE_CLOEXEC,
-            ) != 0
-            {
+            if libc::syscall(libc::SYS_close_range, RESULT_FD + 1, libc::c_uint::MAX, libc::CLOSE_RANGE_CLOEXEC) != 0 {
                 for fd in RESULT_FD + 1..self.fd_ceiling {
                     libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
                 }
@@ -336,13 +288,7 @@ impl PreExec {
                 check(libc::setuid(NOBODY))?;
             }
             // Last: setuid clears the parent-death signal.
-            check(libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            ))?;
+            check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0))?;
             if libc::getppid() != self.parent {
                 // The parent died between fork and prctl: nobody will reap or watch us.
                 return Err(io::Error::from_raw_os_error(libc::ESRCH));
@@ -354,10 +300,7 @@ impl PreExec {
 
 /// The soft `RLIMIT_NOFILE` of the grader, capped at 65536: no descriptor of ours is at or above it.
 fn open_file_ceiling() -> RawFd {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: valid out-pointer.
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
         return 65536;
@@ -366,11 +309,7 @@ fn open_file_ceiling() -> RawFd {
 }
 
 fn check(ret: libc::c_int) -> io::Result<()> {
-    if ret < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
+    if ret < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
 }
 
 /// The worker's process group; killing it kills the worker and anything it forked.
@@ -398,12 +337,7 @@ struct Sink {
 
 impl Sink {
     fn new(fd: Option<OwnedFd>, cap: usize) -> Sink {
-        Sink {
-            fd,
-            kept: Vec::new(),
-            cap,
-            total: 0,
-        }
+        Sink { fd, kept: Vec::new(), cap, total: 0 }
     }
 
     fn exceeded(&self) -> bool {
@@ -420,12 +354,7 @@ impl Sink {
             let keep = n.min(self.cap.saturating_sub(self.kept.len()));
             self.kept.extend_from_slice(&buf[..keep]);
             self.total = self.total.saturating_add(n);
-        } else if n == 0
-            || !matches!(
-                io::Error::last_os_error().raw_os_error(),
-                Some(libc::EAGAIN | libc::EINTR)
-            )
-        {
+        } else if n == 0 || !matches!(io::Error::last_os_error().raw_os_error(), Some(libc::EAGAIN | libc::EINTR)) {
             self.fd = None;
         }
     }
@@ -452,10 +381,7 @@ struct Watch {
 impl Io<'_> {
     fn fds(&self) -> Vec<RawFd> {
         let stdin = self.stdin.as_ref().map(|(fd, _)| fd.as_raw_fd());
-        let sinks = self
-            .sinks
-            .iter()
-            .filter_map(|s| s.fd.as_ref().map(|fd| fd.as_raw_fd()));
+        let sinks = self.sinks.iter().filter_map(|s| s.fd.as_ref().map(|fd| fd.as_raw_fd()));
         stdin.into_iter().chain(sinks).collect()
     }
 
@@ -521,68 +447,39 @@ impl Io<'_> {
 
             let mut pollfds = Vec::with_capacity(5);
             if let Some((fd, _)) = &self.stdin {
-                pollfds.push(libc::pollfd {
-                    fd: fd.as_raw_fd(),
-                    events: libc::POLLOUT,
-                    revents: 0,
-                });
+                pollfds.push(libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLOUT, revents: 0 });
             }
             for sink in &self.sinks {
                 if let Some(fd) = &sink.fd {
-                    pollfds.push(libc::pollfd {
-                        fd: fd.as_raw_fd(),
-                        events: libc::POLLIN,
-                        revents: 0,
-                    });
+                    pollfds.push(libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 });
                 }
             }
             if let Some(fd) = self.pidfd.as_ref().filter(|_| !exited) {
-                pollfds.push(libc::pollfd {
-                    fd: fd.as_raw_fd(),
-                    events: libc::POLLIN,
-                    revents: 0,
-                });
+                pollfds.push(libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 });
             }
-            let timeout = (deadline - now)
-                .as_millis()
-                .saturating_add(1)
-                .min(i32::MAX as u128) as libc::c_int;
+            let timeout = (deadline - now).as_millis().saturating_add(1).min(i32::MAX as u128) as libc::c_int;
             // SAFETY: `pollfds` is a valid array of `pollfds.len()` entries.
-            let n =
-                unsafe { libc::poll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, timeout) };
+            let n = unsafe { libc::poll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, timeout) };
             if n <= 0 {
                 continue; // Timeout (re-checked above) or EINTR.
             }
             for pfd in pollfds.iter().filter(|p| p.revents != 0) {
-                if self
-                    .stdin
-                    .as_ref()
-                    .is_some_and(|(fd, _)| fd.as_raw_fd() == pfd.fd)
-                {
+                if self.stdin.as_ref().is_some_and(|(fd, _)| fd.as_raw_fd() == pfd.fd) {
                     self.write_stdin();
-                } else if self
-                    .pidfd
-                    .as_ref()
-                    .is_some_and(|fd| fd.as_raw_fd() == pfd.fd)
-                {
+                } else if self.pidfd.as_ref().is_some_and(|fd| fd.as_raw_fd() == pfd.fd) {
                     exited = true;
                     self.stdin = None;
                     // Kill what the worker left behind, so that its pipes close.
                     group.kill();
                     deadline = Instant::now() + DRAIN_GRACE;
-                } else if let Some(sink) = self
-                    .sinks
-                    .iter_mut()
-                    .find(|s| s.fd.as_ref().is_some_and(|fd| fd.as_raw_fd() == pfd.fd))
+                } else if let Some(sink) =
+                    self.sinks.iter_mut().find(|s| s.fd.as_ref().is_some_and(|fd| fd.as_raw_fd() == pfd.fd))
                 {
                     sink.read_once(&mut buf);
                 }
             }
         }
-        Watch {
-            wall_timed_out,
-            killed_running,
-        }
+        Watch { wall_timed_out, killed_running }
     }
 }
 
@@ -593,12 +490,7 @@ fn wait_exit_without_pidfd(pid: libc::pid_t, deadline: Instant) -> bool {
         // SAFETY: `info` is a valid out-pointer; WNOWAIT leaves the child to be reaped by `wait4`.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         let ret = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-            )
+            libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT)
         };
         // SAFETY: si_pid is valid to read for a waitid result.
         if ret == 0 && unsafe { info.si_pid() } == pid {

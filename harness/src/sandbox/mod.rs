@@ -101,9 +101,7 @@ use std::path::PathBuf;
 pub use error::{LoadError, SandboxError, SetupError};
 pub use host::{AppliedLayers, ExitStatus, WorkerExit, run_worker, signal_name};
 pub use outcome::RawOutcome;
-pub use probe::{
-    Layer, LayerState, LayerStatus, check_worker_access, probe_layers, startup_warnings,
-};
+pub use probe::{Layer, LayerState, LayerStatus, check_worker_access, probe_layers, startup_warnings};
 pub use protocol::WorkerError;
 
 /// The exit code of a worker killed by the sandbox's `SIGSYS` handler after it reported a violation.
@@ -179,10 +177,7 @@ pub struct WorkerCommand {
 
 impl WorkerCommand {
     /// A command running `program` with `args`, no environment, an empty payload and default limits.
-    pub fn new(
-        program: impl Into<PathBuf>,
-        args: impl IntoIterator<Item = impl Into<OsString>>,
-    ) -> WorkerCommand {
+    pub fn new(program: impl Into<PathBuf>, args: impl IntoIterator<Item = impl Into<OsString>>) -> WorkerCommand {
         WorkerCommand {
             program: program.into(),
             args: args.into_iter().map(Into::into).collect(),

@@ -114,14 +114,10 @@ impl WorkerExit {
             ExitStatus::Exited(code) => (None, code),
         };
         if let Some(syscall) = &self.violation {
-            return RawOutcome::SandboxViolation {
-                syscall: syscall.clone(),
-            };
+            return RawOutcome::SandboxViolation { syscall: syscall.clone() };
         }
         if let Some((libc::SIGSYS, _)) = signal {
-            return RawOutcome::SandboxViolation {
-                syscall: "unknown".to_owned(),
-            };
+            return RawOutcome::SandboxViolation { syscall: "unknown".to_owned() };
         }
         if self.output_exceeded {
             return RawOutcome::OutputLimit;
@@ -140,18 +136,13 @@ impl WorkerExit {
             if signal == libc::SIGABRT && is_allocation_failure(&self.stderr) {
                 return RawOutcome::MemoryLimit;
             }
-            return RawOutcome::Crashed {
-                signal,
-                signal_name,
-            };
+            return RawOutcome::Crashed { signal, signal_name };
         }
         if let Some(error) = &self.error {
             return RawOutcome::WorkerError(error.clone());
         }
         if let Some(problem) = &self.protocol_problem {
-            return RawOutcome::BadResult {
-                problem: problem.clone(),
-            };
+            return RawOutcome::BadResult { problem: problem.clone() };
         }
         match &self.result {
             Some(result) if exit_code == 0 => RawOutcome::Result(result.clone()),
@@ -166,11 +157,7 @@ mod tests {
 
     #[test]
     fn allocation_failure_is_recognised() {
-        assert!(is_allocation_failure(
-            b"hello\nmemory allocation of 1073741824 bytes failed\n"
-        ));
-        assert!(!is_allocation_failure(
-            b"memory allocation of lots of things\n"
-        ));
+        assert!(is_allocation_failure(b"hello\nmemory allocation of 1073741824 bytes failed\n"));
+        assert!(!is_allocation_failure(b"memory allocation of lots of things\n"));
     }
 }

@@ -60,9 +60,7 @@ impl Layer {
     /// What grading loses without this layer.
     fn consequence(self) -> &'static str {
         match self {
-            Layer::UserNamespace => {
-                "an unprivileged grader cannot create network and IPC namespaces"
-            }
+            Layer::UserNamespace => "an unprivileged grader cannot create network and IPC namespaces",
             Layer::NetNamespace => "only seccomp (and Landlock) keep student code off the network",
             Layer::IpcNamespace => {
                 "student code could reach System V IPC objects of the host (seccomp still denies the syscalls after loading)"
@@ -124,13 +122,7 @@ pub struct LayerStatus {
 
 impl fmt::Display for LayerStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:<20} {:<10} {}",
-            self.layer.name(),
-            self.state.name(),
-            self.detail
-        )
+        write!(f, "{:<20} {:<10} {}", self.layer.name(), self.state.name(), self.detail)
     }
 }
 
@@ -185,17 +177,11 @@ fn check_reachable(path: &Path, bits: u32, how: &str, problems: &mut Vec<String>
     let path = match path.canonicalize() {
         Ok(path) => path,
         Err(e) => {
-            return add(format!(
-                "cannot resolve `{}`: {e}; check that it exists",
-                path.display()
-            ));
+            return add(format!("cannot resolve `{}`: {e}; check that it exists", path.display()));
         }
     };
     for dir in path.ancestors().skip(1) {
-        if dir
-            .metadata()
-            .is_ok_and(|m| m.permissions().mode() & 0o001 == 0)
-        {
+        if dir.metadata().is_ok_and(|m| m.permissions().mode() & 0o001 == 0) {
             add(format!(
                 "`{}` is not searchable by `nobody`, so workers cannot reach `{}`; run `chmod o+x {}` or move the file",
                 dir.display(),
@@ -204,10 +190,7 @@ fn check_reachable(path: &Path, bits: u32, how: &str, problems: &mut Vec<String>
             ));
         }
     }
-    if path
-        .metadata()
-        .is_ok_and(|m| m.permissions().mode() & bits != bits)
-    {
+    if path.metadata().is_ok_and(|m| m.permissions().mode() & bits != bits) {
         add(format!(
             "`{}` is not {how}-accessible by `nobody`; run `chmod o+{how} {}`",
             path.display(),
@@ -242,38 +225,20 @@ pub(crate) fn namespace_plan() -> &'static NamespacePlan {
             let ipc = try_flags(libc::CLONE_NEWIPC);
             let flags = if ipc { libc::CLONE_NEWIPC } else { 0 };
             let net = shared_net.is_some();
-            return NamespacePlan {
-                flags,
-                shared_net,
-                user: false,
-                net,
-                ipc,
-                drop_privileges: true,
-            };
+            return NamespacePlan { flags, shared_net, user: false, net, ipc, drop_privileges: true };
         }
         let user = libc::CLONE_NEWUSER;
         let (net, ipc) = if try_flags(user | libc::CLONE_NEWNET | libc::CLONE_NEWIPC) {
             (true, true)
         } else {
-            (
-                try_flags(user | libc::CLONE_NEWNET),
-                try_flags(user | libc::CLONE_NEWIPC),
-            )
+            (try_flags(user | libc::CLONE_NEWNET), try_flags(user | libc::CLONE_NEWIPC))
         };
         let flags = if net || ipc {
-            user | if net { libc::CLONE_NEWNET } else { 0 }
-                | if ipc { libc::CLONE_NEWIPC } else { 0 }
+            user | if net { libc::CLONE_NEWNET } else { 0 } | if ipc { libc::CLONE_NEWIPC } else { 0 }
         } else {
             0
         };
-        NamespacePlan {
-            flags,
-            shared_net: None,
-            user: flags != 0,
-            net,
-            ipc,
-            drop_privileges: false,
-        }
+        NamespacePlan { flags, shared_net: None, user: flags != 0, net, ipc, drop_privileges: false }
     })
 }
 
@@ -292,13 +257,7 @@ fn shared_net_namespace() -> Option<OwnedFd> {
             return None;
         }
         if pid == 0 {
-            libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            );
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
             if libc::unshare(libc::CLONE_NEWNET) == 0 {
                 libc::write(write_end.as_raw_fd(), b"x".as_ptr().cast(), 1);
                 loop {
@@ -326,17 +285,11 @@ fn shared_net_namespace() -> Option<OwnedFd> {
 /// Child-side probe: `unshare(flags)`, returning 0 or the errno.
 fn unshare_code(flags: libc::c_int) -> libc::c_int {
     // SAFETY: unshare takes a plain integer.
-    if unsafe { libc::unshare(flags) } == 0 {
-        0
-    } else {
-        errno()
-    }
+    if unsafe { libc::unshare(flags) } == 0 { 0 } else { errno() }
 }
 
 fn errno() -> libc::c_int {
-    std::io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(255)
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(255)
 }
 
 /// Forks, runs `probe` in the child and returns its result (the child's exit code, 0..=255; 256 + signal if it
@@ -360,11 +313,7 @@ fn run_in_child(probe: impl Fn() -> libc::c_int) -> libc::c_int {
                 return -1;
             }
         }
-        if libc::WIFEXITED(status) {
-            libc::WEXITSTATUS(status)
-        } else {
-            256 + libc::WTERMSIG(status)
-        }
+        if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { 256 + libc::WTERMSIG(status) }
     }
 }
 
@@ -377,11 +326,7 @@ fn strerror(code: libc::c_int) -> String {
 }
 
 fn status(layer: Layer, state: LayerState, detail: impl Into<String>) -> LayerStatus {
-    LayerStatus {
-        layer,
-        state,
-        detail: detail.into(),
-    }
+    LayerStatus { layer, state, detail: detail.into() }
 }
 
 fn probe_all() -> Vec<LayerStatus> {
@@ -392,51 +337,34 @@ fn probe_all() -> Vec<LayerStatus> {
 
     let userns = run_in_child(|| unshare_code(libc::CLONE_NEWUSER));
     out.push(match (root, userns) {
-        (true, 0) => status(
-            Layer::UserNamespace,
-            LayerState::NotNeeded,
-            "works, but root creates the other namespaces directly",
-        ),
+        (true, 0) => {
+            status(Layer::UserNamespace, LayerState::NotNeeded, "works, but root creates the other namespaces directly")
+        }
         (true, e) => status(
             Layer::UserNamespace,
             LayerState::NotNeeded,
-            format!(
-                "unshare(CLONE_NEWUSER): {}; root does not need it",
-                strerror(e)
-            ),
+            format!("unshare(CLONE_NEWUSER): {}; root does not need it", strerror(e)),
         ),
         (false, 0) => status(
             Layer::UserNamespace,
             LayerState::Active,
             "unshare(CLONE_NEWUSER) works; workers create their namespaces inside one",
         ),
-        (false, e) => status(
-            Layer::UserNamespace,
-            LayerState::Missing,
-            format!("unshare(CLONE_NEWUSER): {}", strerror(e)),
-        ),
+        (false, e) => {
+            status(Layer::UserNamespace, LayerState::Missing, format!("unshare(CLONE_NEWUSER): {}", strerror(e)))
+        }
     });
     for (layer, on, flag, name) in [
-        (
-            Layer::NetNamespace,
-            plan.net,
-            libc::CLONE_NEWNET,
-            "CLONE_NEWNET",
-        ),
-        (
-            Layer::IpcNamespace,
-            plan.ipc,
-            libc::CLONE_NEWIPC,
-            "CLONE_NEWIPC",
-        ),
+        (Layer::NetNamespace, plan.net, libc::CLONE_NEWNET, "CLONE_NEWNET"),
+        (Layer::IpcNamespace, plan.ipc, libc::CLONE_NEWIPC, "CLONE_NEWIPC"),
     ] {
-        let via = if plan.user {
-            " inside a new user namespace"
-        } else {
-            ""
-        };
+        let via = if plan.user { " inside a new user namespace" } else { "" };
         out.push(if on && layer == Layer::NetNamespace && plan.shared_net.is_some() {
-            status(layer, LayerState::Active, "one empty network namespace, created once per grader process, joined by every worker with setns")
+            status(
+                layer,
+                LayerState::Active,
+                "one empty network namespace, created once per grader process, joined by every worker with setns",
+            )
         } else if on {
             status(layer, LayerState::Active, format!("unshare({name}) works{via}; every worker gets a fresh one"))
         } else {
@@ -447,55 +375,30 @@ fn probe_all() -> Vec<LayerStatus> {
     }
 
     let rl = run_in_child(|| {
-        let cpu = libc::rlimit {
-            rlim_cur: 1,
-            rlim_max: 2,
-        };
-        let mem = libc::rlimit {
-            rlim_cur: 1 << 30,
-            rlim_max: 1 << 30,
-        };
-        let mut got = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
+        let cpu = libc::rlimit { rlim_cur: 1, rlim_max: 2 };
+        let mem = libc::rlimit { rlim_cur: 1 << 30, rlim_max: 1 << 30 };
+        let mut got = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         // SAFETY: valid pointers to plain structs.
         unsafe {
-            if libc::setrlimit(libc::RLIMIT_CPU, &cpu) != 0
-                || libc::setrlimit(libc::RLIMIT_AS, &mem) != 0
-            {
+            if libc::setrlimit(libc::RLIMIT_CPU, &cpu) != 0 || libc::setrlimit(libc::RLIMIT_AS, &mem) != 0 {
                 return errno();
             }
-            if libc::getrlimit(libc::RLIMIT_CPU, &mut got) != 0
-                || got.rlim_cur != 1
-                || got.rlim_max != 2
-            {
+            if libc::getrlimit(libc::RLIMIT_CPU, &mut got) != 0 || got.rlim_cur != 1 || got.rlim_max != 2 {
                 return libc::EINVAL;
             }
         }
         0
     });
     out.push(if rl == 0 {
-        status(
-            Layer::Rlimits,
-            LayerState::Active,
-            "RLIMIT_CPU (soft < hard) and RLIMIT_AS set and read back",
-        )
+        status(Layer::Rlimits, LayerState::Active, "RLIMIT_CPU (soft < hard) and RLIMIT_AS set and read back")
     } else {
-        status(
-            Layer::Rlimits,
-            LayerState::Missing,
-            format!("setrlimit: {}", strerror(rl)),
-        )
+        status(Layer::Rlimits, LayerState::Missing, format!("setrlimit: {}", strerror(rl)))
     });
 
     let drop_privileges = || {
         // SAFETY: raw syscalls on plain data.
         unsafe {
-            if libc::setgroups(0, std::ptr::null()) != 0
-                || libc::setgid(NOBODY) != 0
-                || libc::setuid(NOBODY) != 0
-            {
+            if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(NOBODY) != 0 || libc::setuid(NOBODY) != 0 {
                 return errno();
             }
             if libc::getuid() != NOBODY
@@ -511,9 +414,17 @@ fn probe_all() -> Vec<LayerStatus> {
     if root {
         let e = run_in_child(drop_privileges);
         out.push(if e == 0 {
-            status(Layer::PrivilegeDrop, LayerState::Active, format!("workers run as uid/gid {NOBODY} with no supplementary groups, and cannot regain root"))
+            status(
+                Layer::PrivilegeDrop,
+                LayerState::Active,
+                format!("workers run as uid/gid {NOBODY} with no supplementary groups, and cannot regain root"),
+            )
         } else {
-            status(Layer::PrivilegeDrop, LayerState::Missing, format!("setgroups/setgid/setuid({NOBODY}): {}", strerror(e)))
+            status(
+                Layer::PrivilegeDrop,
+                LayerState::Missing,
+                format!("setgroups/setgid/setuid({NOBODY}): {}", strerror(e)),
+            )
         });
     } else {
         // SAFETY: getuid has no preconditions.
@@ -535,32 +446,14 @@ fn probe_all() -> Vec<LayerStatus> {
         let mut sig: libc::c_int = 0;
         // SAFETY: prctl with plain integers and a valid out-pointer.
         unsafe {
-            if libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            ) != 0
-            {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) != 0 {
                 return errno();
             }
-            if libc::prctl(
-                libc::PR_GET_PDEATHSIG,
-                &mut sig as *mut libc::c_int as libc::c_ulong,
-                0,
-                0,
-                0,
-            ) != 0
-            {
+            if libc::prctl(libc::PR_GET_PDEATHSIG, &mut sig as *mut libc::c_int as libc::c_ulong, 0, 0, 0) != 0 {
                 return errno();
             }
         }
-        if sig == libc::SIGKILL {
-            0
-        } else {
-            libc::EINVAL
-        }
+        if sig == libc::SIGKILL { 0 } else { libc::EINVAL }
     });
     out.push(if pdeath == 0 {
         status(
@@ -573,11 +466,7 @@ fn probe_all() -> Vec<LayerStatus> {
             },
         )
     } else {
-        status(
-            Layer::ParentDeathSignal,
-            LayerState::Missing,
-            format!("prctl(PR_SET_PDEATHSIG): {}", strerror(pdeath)),
-        )
+        status(Layer::ParentDeathSignal, LayerState::Missing, format!("prctl(PR_SET_PDEATHSIG): {}", strerror(pdeath)))
     });
 
     out.push(probe_landlock());
@@ -593,11 +482,7 @@ fn probe_landlock() -> LayerStatus {
         } else {
             "not built into this kernel"
         };
-        return status(
-            Layer::Landlock,
-            LayerState::Missing,
-            format!("Landlock is {why}"),
-        );
+        return status(Layer::Landlock, LayerState::Missing, format!("Landlock is {why}"));
     }
     // Enforce a ruleset that handles directory reading with no rule at all, then try to list `/`.
     let e = run_in_child(|| {
@@ -605,12 +490,7 @@ fn probe_landlock() -> LayerStatus {
         let attr: [u64; 1] = [READ_DIR];
         // SAFETY: raw Landlock syscalls with a valid, correctly sized attribute.
         unsafe {
-            let fd = libc::syscall(
-                libc::SYS_landlock_create_ruleset,
-                attr.as_ptr(),
-                8usize,
-                0u32,
-            );
+            let fd = libc::syscall(libc::SYS_landlock_create_ruleset, attr.as_ptr(), 8usize, 0u32);
             if fd < 0 {
                 return errno();
             }
@@ -628,11 +508,8 @@ fn probe_landlock() -> LayerStatus {
         }
     });
     if e != 0 {
-        let why = if e == 200 {
-            "a ruleset was enforced but `/` could still be listed".to_owned()
-        } else {
-            strerror(e)
-        };
+        let why =
+            if e == 200 { "a ruleset was enforced but `/` could still be listed".to_owned() } else { strerror(e) };
         return status(
             Layer::Landlock,
             LayerState::Missing,
@@ -644,9 +521,7 @@ fn probe_landlock() -> LayerStatus {
         missing.push(format!("TCP rules need ABI {LANDLOCK_ABI_NET}"));
     }
     if abi < LANDLOCK_ABI_SCOPE {
-        missing.push(format!(
-            "signal and abstract-socket scoping need ABI {LANDLOCK_ABI_SCOPE}"
-        ));
+        missing.push(format!("signal and abstract-socket scoping need ABI {LANDLOCK_ABI_SCOPE}"));
     }
     if missing.is_empty() {
         status(
@@ -660,10 +535,7 @@ fn probe_landlock() -> LayerStatus {
         status(
             Layer::Landlock,
             LayerState::Partial,
-            format!(
-                "ABI {abi}: filesystem rules enforced and tested; {}",
-                missing.join(", ")
-            ),
+            format!("ABI {abi}: filesystem rules enforced and tested; {}", missing.join(", ")),
         )
     }
 }
@@ -681,18 +553,11 @@ fn probe_seccomp() -> LayerStatus {
     let program = match filter {
         Ok(program) => program,
         Err(e) => {
-            return status(
-                Layer::Seccomp,
-                LayerState::Missing,
-                format!("cannot compile a filter: {e}"),
-            );
+            return status(Layer::Seccomp, LayerState::Missing, format!("cannot compile a filter: {e}"));
         }
     };
     let e = run_in_child(|| {
-        let prog = libc::sock_fprog {
-            len: program.len() as u16,
-            filter: program.as_ptr() as *mut libc::sock_filter,
-        };
+        let prog = libc::sock_fprog { len: program.len() as u16, filter: program.as_ptr() as *mut libc::sock_filter };
         let trap = libc::SECCOMP_RET_TRAP;
         // SAFETY: raw seccomp/prctl syscalls with valid pointers into `program` (allocated before the fork).
         unsafe {
@@ -709,11 +574,7 @@ fn probe_seccomp() -> LayerStatus {
                 return 200;
             }
         }
-        if errno() == MARK as libc::c_int {
-            0
-        } else {
-            libc::EINVAL
-        }
+        if errno() == MARK as libc::c_int { 0 } else { libc::EINVAL }
     });
     match e {
         0 => status(
@@ -721,16 +582,8 @@ fn probe_seccomp() -> LayerStatus {
             LayerState::Active,
             "a filter was installed and denied a syscall; SECCOMP_RET_TRAP is available",
         ),
-        200 => status(
-            Layer::Seccomp,
-            LayerState::Missing,
-            "a filter was installed but did not deny its syscall",
-        ),
-        e => status(
-            Layer::Seccomp,
-            LayerState::Missing,
-            format!("seccomp: {}", strerror(e)),
-        ),
+        200 => status(Layer::Seccomp, LayerState::Missing, "a filter was installed but did not deny its syscall"),
+        e => status(Layer::Seccomp, LayerState::Missing, format!("seccomp: {}", strerror(e))),
     }
 }
 
@@ -741,11 +594,7 @@ mod tests {
     #[test]
     fn missing_and_partial_layers_warn_with_their_consequence() {
         let layers = [
-            status(
-                Layer::Landlock,
-                LayerState::Missing,
-                "Landlock is not built into this kernel",
-            ),
+            status(Layer::Landlock, LayerState::Missing, "Landlock is not built into this kernel"),
             status(Layer::Seccomp, LayerState::Active, "works"),
             status(Layer::PrivilegeDrop, LayerState::NotNeeded, "not root"),
             status(Layer::NetNamespace, LayerState::Partial, "half"),

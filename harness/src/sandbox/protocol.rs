@@ -69,9 +69,7 @@ pub(crate) fn decode(bytes: &[u8], truncated: bool) -> Decoded {
         let tag = rest[2];
         let len = u32::from_le_bytes([rest[3], rest[4], rest[5], rest[6]]) as usize;
         let Some(payload) = rest.get(HEADER_LEN..HEADER_LEN + len) else {
-            out.problem = Some(format!(
-                "truncated frame at offset {offset} of the result channel"
-            ));
+            out.problem = Some(format!("truncated frame at offset {offset} of the result channel"));
             break;
         };
         let text = || String::from_utf8_lossy(payload).into_owned();
@@ -85,20 +83,14 @@ pub(crate) fn decode(bytes: &[u8], truncated: bool) -> Decoded {
             TAG_ERROR if !seen_final => {
                 let text = text();
                 let (kind, message) = text.split_once('\n').unwrap_or((text.as_str(), ""));
-                out.error = Some(WorkerError {
-                    kind: kind.to_owned(),
-                    message: message.to_owned(),
-                });
+                out.error = Some(WorkerError { kind: kind.to_owned(), message: message.to_owned() });
             }
             TAG_REPORT | TAG_RESULT | TAG_ERROR => {
-                out.problem.get_or_insert_with(|| {
-                    format!("unexpected extra frame at offset {offset} of the result channel")
-                });
+                out.problem
+                    .get_or_insert_with(|| format!("unexpected extra frame at offset {offset} of the result channel"));
             }
             other => {
-                out.problem = Some(format!(
-                    "unknown frame tag {other:#04x} at offset {offset} of the result channel"
-                ));
+                out.problem = Some(format!("unknown frame tag {other:#04x} at offset {offset} of the result channel"));
                 break;
             }
         }
@@ -174,16 +166,7 @@ mod tests {
 
     #[test]
     fn error_frame_splits_kind() {
-        let d = decode(
-            &frame(TAG_ERROR, b"abi-mismatch\nversion 2, expected 1"),
-            false,
-        );
-        assert_eq!(
-            d.error,
-            Some(WorkerError {
-                kind: "abi-mismatch".into(),
-                message: "version 2, expected 1".into()
-            })
-        );
+        let d = decode(&frame(TAG_ERROR, b"abi-mismatch\nversion 2, expected 1"), false);
+        assert_eq!(d.error, Some(WorkerError { kind: "abi-mismatch".into(), message: "version 2, expected 1".into() }));
     }
 }

@@ -724,8 +724,5 @@ pub(crate) const TABLE: &[(u16, &str)] = &[];
 /// The name of syscall `nr` on this architecture, if known. Async-signal-safe: no allocation, no locks.
 pub(crate) fn name(nr: i64) -> Option<&'static str> {
     let nr = u16::try_from(nr).ok()?;
-    TABLE
-        .binary_search_by_key(&nr, |&(n, _)| n)
-        .ok()
-        .map(|i| TABLE[i].1)
+    TABLE.binary_search_by_key(&nr, |&(n, _)| n).ok().map(|i| TABLE[i].1)
 }

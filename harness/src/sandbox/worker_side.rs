@@ -20,32 +20,23 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use landlock::{
-    ABI, Access, AccessFs, AccessNet, BitFlags, PathBeneath, PathFd, Ruleset, RulesetAttr,
-    RulesetCreatedAttr, RulesetStatus, Scope,
+    ABI, Access, AccessFs, AccessNet, BitFlags, PathBeneath, PathFd, Ruleset, RulesetAttr, RulesetCreatedAttr,
+    RulesetStatus, Scope,
 };
 use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
 use schedgrade_contract::abi::{ABI_VERSION, ABI_VERSION_SYMBOL, AbiTable, TABLE_SYMBOL};
 use seccompiler::{
-    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
-    SeccompRule, TargetArch,
+    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule, TargetArch,
 };
 
 use super::VIOLATION_EXIT_CODE;
 use super::error::{LoadError, SetupError};
-use super::protocol::{
-    HEADER_LEN, RESULT_FD, TAG_ERROR, TAG_REPORT, TAG_RESULT, TAG_VIOLATION, header,
-};
+use super::protocol::{HEADER_LEN, RESULT_FD, TAG_ERROR, TAG_REPORT, TAG_RESULT, TAG_VIOLATION, header};
 use super::syscalls;
 
 /// Paths the worker may read after [`enter_before_load`], besides the student library: what the dynamic loader
 /// needs to `dlopen` a Rust or C `cdylib`. Missing ones are skipped.
-pub const SYSTEM_READ_PATHS: [&str; 5] = [
-    "/lib",
-    "/lib64",
-    "/usr/lib",
-    "/usr/lib64",
-    "/etc/ld.so.cache",
-];
+pub const SYSTEM_READ_PATHS: [&str; 5] = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/etc/ld.so.cache"];
 
 /// The Landlock ABI this code was written and tested against; newer kernels are used at this level.
 const LANDLOCK_ABI: ABI = ABI::V7;
@@ -123,21 +114,8 @@ pub(crate) fn target_arch() -> TargetArch {
 pub(crate) fn landlock_abi() -> i32 {
     const VERSION: u32 = 1;
     // SAFETY: with a null attribute and size 0, this syscall only returns the ABI version.
-    let v = unsafe {
-        libc::syscall(
-            libc::SYS_landlock_create_ruleset,
-            std::ptr::null::<u8>(),
-            0usize,
-            VERSION,
-        )
-    };
-    if v < 0 {
-        -io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::ENOSYS)
-    } else {
-        v as i32
-    }
+    let v = unsafe { libc::syscall(libc::SYS_landlock_create_ruleset, std::ptr::null::<u8>(), 0usize, VERSION) };
+    if v < 0 { -io::Error::last_os_error().raw_os_error().unwrap_or(libc::ENOSYS) } else { v as i32 }
 }
 
 /// How much of the Landlock ruleset the kernel enforces.
@@ -200,11 +178,7 @@ pub fn enter_before_load(library: &Path) -> Result<Enforcement, SetupError> {
     if let Some(guard) = x32_guard() {
         apply(guard, "x32-guard")?;
     }
-    let enforcement = Enforcement {
-        landlock_abi,
-        landlock,
-        seccomp: true,
-    };
+    let enforcement = Enforcement { landlock_abi, landlock, seccomp: true };
     // The host learns the same from a missing `S` frame if this fails; no reason to stop here.
     let _ = write_frame(TAG_REPORT, enforcement.to_string().as_bytes());
     Ok(enforcement)
@@ -254,55 +228,29 @@ pub fn load_library(path: &Path) -> Result<LoadedLibrary, LoadError> {
     if !path.is_absolute() {
         // `dlopen` would search the system library directories for a bare name.
         let reason = "the path is not absolute".to_owned();
-        return Err(LoadError::Open {
-            path: owned(),
-            reason,
-        });
+        return Err(LoadError::Open { path: owned(), reason });
     }
     // SAFETY: loading runs the library's initialisers; that is student code, which the sandbox contains.
-    let library = unsafe { Library::open(Some(path), RTLD_NOW | RTLD_LOCAL) }.map_err(|e| {
-        LoadError::Open {
-            path: owned(),
-            reason: dl_reason(&e),
-        }
-    })?;
+    let library = unsafe { Library::open(Some(path), RTLD_NOW | RTLD_LOCAL) }
+        .map_err(|e| LoadError::Open { path: owned(), reason: dl_reason(&e) })?;
     let library: &'static Library = Box::leak(Box::new(library));
     // SAFETY: the symbol is declared as a `u32` static by the contract; a library lying about it is read as 4 bytes.
-    let version =
-        unsafe { library.get::<*const u32>(ABI_VERSION_SYMBOL.as_bytes()) }.map_err(|_| {
-            LoadError::MissingSymbol {
-                path: owned(),
-                symbol: ABI_VERSION_SYMBOL,
-            }
-        })?;
+    let version = unsafe { library.get::<*const u32>(ABI_VERSION_SYMBOL.as_bytes()) }
+        .map_err(|_| LoadError::MissingSymbol { path: owned(), symbol: ABI_VERSION_SYMBOL })?;
     // SAFETY: dlsym returned the address of the symbol, which is mapped.
     let found = unsafe { std::ptr::read_unaligned(*version) };
     if found != ABI_VERSION {
-        return Err(LoadError::AbiMismatch {
-            path: owned(),
-            found,
-            expected: ABI_VERSION,
-        });
+        return Err(LoadError::AbiMismatch { path: owned(), found, expected: ABI_VERSION });
     }
     // SAFETY: the contract declares `schedgrade_table` with this signature (checked by the ABI version).
-    let table = unsafe { library.get::<TableFn>(TABLE_SYMBOL.as_bytes()) }.map_err(|_| {
-        LoadError::MissingSymbol {
-            path: owned(),
-            symbol: TABLE_SYMBOL,
-        }
-    })?;
-    Ok(LoadedLibrary {
-        library,
-        table: *table,
-        abi_version: found,
-    })
+    let table = unsafe { library.get::<TableFn>(TABLE_SYMBOL.as_bytes()) }
+        .map_err(|_| LoadError::MissingSymbol { path: owned(), symbol: TABLE_SYMBOL })?;
+    Ok(LoadedLibrary { library, table: *table, abi_version: found })
 }
 
 fn dl_reason(error: &libloading::Error) -> String {
     use std::error::Error;
-    error
-        .source()
-        .map_or_else(|| error.to_string(), ToString::to_string)
+    error.source().map_or_else(|| error.to_string(), ToString::to_string)
 }
 
 /// Sends the result: exactly one `R` frame on fd 3. Step 5. Exit right after (with `_exit`).
@@ -317,8 +265,7 @@ pub fn write_error(kind: &str, message: &str) -> io::Result<()> {
 }
 
 fn write_frame(tag: u8, payload: &[u8]) -> io::Result<()> {
-    let len = u32::try_from(payload.len())
-        .map_err(|_| io::Error::other("a result frame holds at most 4 GiB"))?;
+    let len = u32::try_from(payload.len()).map_err(|_| io::Error::other("a result frame holds at most 4 GiB"))?;
     write_all_raw(RESULT_FD, &header(tag, len))?;
     write_all_raw(RESULT_FD, payload)
 }
@@ -356,11 +303,7 @@ fn install_sigsys_handler() -> io::Result<()> {
 
 /// The `SIGSYS` handler: writes a `V` frame naming the trapped syscall to fd 3, a line to stderr, and exits with
 /// [`VIOLATION_EXIT_CODE`]. Async-signal-safe: raw `write` and `_exit` on stack buffers only.
-extern "C" fn on_sigsys(
-    _signal: libc::c_int,
-    info: *mut libc::siginfo_t,
-    _context: *mut libc::c_void,
-) {
+extern "C" fn on_sigsys(_signal: libc::c_int, info: *mut libc::siginfo_t, _context: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo for a SA_SIGINFO handler; for SIGSYS it holds the syscall number.
     let nr = unsafe { (*info).si_syscall() } as i64;
     let mut name = [0u8; 32];
@@ -377,10 +320,7 @@ extern "C" fn on_sigsys(
     frame[..HEADER_LEN].copy_from_slice(&header(TAG_VIOLATION, len as u32));
     frame[HEADER_LEN..HEADER_LEN + len].copy_from_slice(name);
     let _ = write_all_raw(RESULT_FD, &frame[..HEADER_LEN + len]);
-    let _ = write_all_raw(
-        2,
-        b"\nschedgrade: sandbox violation: the forbidden syscall `",
-    );
+    let _ = write_all_raw(2, b"\nschedgrade: sandbox violation: the forbidden syscall `");
     let _ = write_all_raw(2, name);
     let _ = write_all_raw(2, b"` was denied\n");
     // SAFETY: _exit is async-signal-safe and never returns.
@@ -420,14 +360,8 @@ fn apply_landlock(library: &Path) -> Result<LandlockLevel, SetupError> {
     for path in paths {
         // A path that does not exist grants nothing; a missing library makes dlopen fail with a clear error.
         let Ok(fd) = PathFd::new(path) else { continue };
-        let access = if path.is_dir() {
-            dir_read
-        } else {
-            AccessFs::ReadFile.into()
-        };
-        ruleset = ruleset
-            .add_rule(PathBeneath::new(fd, access))
-            .map_err(|e| err(&e))?;
+        let access = if path.is_dir() { dir_read } else { AccessFs::ReadFile.into() };
+        ruleset = ruleset.add_rule(PathBeneath::new(fd, access)).map_err(|e| err(&e))?;
     }
     let status = ruleset.restrict_self().map_err(|e| err(&e))?;
     Ok(match status.ruleset {
@@ -438,22 +372,15 @@ fn apply_landlock(library: &Path) -> Result<LandlockLevel, SetupError> {
 }
 
 fn apply(program: BpfProgram, stage: &'static str) -> Result<(), SetupError> {
-    seccompiler::apply_filter_all_threads(&program).map_err(|e| SetupError::Seccomp {
-        stage,
-        message: e.to_string(),
-    })
+    seccompiler::apply_filter_all_threads(&program).map_err(|e| SetupError::Seccomp { stage, message: e.to_string() })
 }
 
 fn syscall_number(name: &str) -> Option<i64> {
-    syscalls::TABLE
-        .iter()
-        .find(|(_, n)| *n == name)
-        .map(|&(nr, _)| i64::from(nr))
+    syscalls::TABLE.iter().find(|(_, n)| *n == name).map(|&(nr, _)| i64::from(nr))
 }
 
 fn cond(arg: u8, op: SeccompCmpOp, value: u64) -> Result<SeccompCondition, SetupError> {
-    SeccompCondition::new(arg, SeccompCmpArgLen::Dword, op, value)
-        .map_err(|e| seccomp_error("rules", e))
+    SeccompCondition::new(arg, SeccompCmpArgLen::Dword, op, value).map_err(|e| seccomp_error("rules", e))
 }
 
 fn rule(conditions: Vec<SeccompCondition>) -> Result<SeccompRule, SetupError> {
@@ -461,10 +388,7 @@ fn rule(conditions: Vec<SeccompCondition>) -> Result<SeccompRule, SetupError> {
 }
 
 fn seccomp_error(stage: &'static str, e: impl fmt::Display) -> SetupError {
-    SetupError::Seccomp {
-        stage,
-        message: e.to_string(),
-    }
+    SetupError::Seccomp { stage, message: e.to_string() }
 }
 
 fn own_pid() -> u64 {
@@ -474,11 +398,7 @@ fn own_pid() -> u64 {
 
 /// Rules for the syscalls named in `names` that exist on this architecture, each matching unconditionally.
 fn unconditional(names: &[&str]) -> BTreeMap<i64, Vec<SeccompRule>> {
-    names
-        .iter()
-        .filter_map(|n| syscall_number(n))
-        .map(|nr| (nr, Vec::new()))
-        .collect()
+    names.iter().filter_map(|n| syscall_number(n)).map(|nr| (nr, Vec::new())).collect()
 }
 
 fn compile(
@@ -496,60 +416,25 @@ fn deny_list() -> Result<BpfProgram, SetupError> {
     let pid = own_pid();
     let mut rules = unconditional(DENIED_BEFORE_LOAD);
     // Signals to anyone but ourselves (kill(0, ...) targets our own process group, which is fine).
-    rules.insert(
-        libc::SYS_kill,
-        vec![rule(vec![
-            cond(0, SeccompCmpOp::Ne, pid)?,
-            cond(0, SeccompCmpOp::Ne, 0)?,
-        ])?],
-    );
-    rules.insert(
-        libc::SYS_tgkill,
-        vec![rule(vec![cond(0, SeccompCmpOp::Ne, pid)?])?],
-    );
+    rules.insert(libc::SYS_kill, vec![rule(vec![cond(0, SeccompCmpOp::Ne, pid)?, cond(0, SeccompCmpOp::Ne, 0)?])?]);
+    rules.insert(libc::SYS_tgkill, vec![rule(vec![cond(0, SeccompCmpOp::Ne, pid)?])?]);
     // Nobody replaces the violation reporter.
-    rules.insert(
-        libc::SYS_rt_sigaction,
-        vec![rule(vec![cond(0, SeccompCmpOp::Eq, libc::SIGSYS as u64)?])?],
-    );
-    compile(
-        rules,
-        SeccompAction::Allow,
-        SeccompAction::Trap,
-        "deny-list",
-    )
+    rules.insert(libc::SYS_rt_sigaction, vec![rule(vec![cond(0, SeccompCmpOp::Eq, libc::SIGSYS as u64)?])?]);
+    compile(rules, SeccompAction::Allow, SeccompAction::Trap, "deny-list")
 }
 
 fn allow_list() -> Result<BpfProgram, SetupError> {
     let pid = own_pid();
     let mut rules = unconditional(ALLOWED_AFTER_LOAD);
-    rules.insert(
-        libc::SYS_rt_sigaction,
-        vec![rule(vec![cond(0, SeccompCmpOp::Ne, libc::SIGSYS as u64)?])?],
-    );
-    rules.insert(
-        libc::SYS_kill,
-        vec![rule(vec![cond(0, SeccompCmpOp::Eq, pid)?])?],
-    );
-    rules.insert(
-        libc::SYS_tgkill,
-        vec![rule(vec![cond(0, SeccompCmpOp::Eq, pid)?])?],
-    );
+    rules.insert(libc::SYS_rt_sigaction, vec![rule(vec![cond(0, SeccompCmpOp::Ne, libc::SIGSYS as u64)?])?]);
+    rules.insert(libc::SYS_kill, vec![rule(vec![cond(0, SeccompCmpOp::Eq, pid)?])?]);
+    rules.insert(libc::SYS_tgkill, vec![rule(vec![cond(0, SeccompCmpOp::Eq, pid)?])?]);
     if LANDLOCK_FS.load(Ordering::SeqCst) {
         // Read-only opens only; Landlock decides which files.
-        let writing =
-            (libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND) as u64;
-        rules.insert(
-            libc::SYS_openat,
-            vec![rule(vec![cond(2, SeccompCmpOp::MaskedEq(writing), 0)?])?],
-        );
+        let writing = (libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND) as u64;
+        rules.insert(libc::SYS_openat, vec![rule(vec![cond(2, SeccompCmpOp::MaskedEq(writing), 0)?])?]);
     }
-    compile(
-        rules,
-        SeccompAction::Trap,
-        SeccompAction::Allow,
-        "allow-list",
-    )
+    compile(rules, SeccompAction::Trap, SeccompAction::Allow, "allow-list")
 }
 
 /// On x86_64, x32 syscalls (numbers with bit 30 set) would slip past a deny-list written with x86_64 numbers:
@@ -581,10 +466,7 @@ mod tests {
     fn every_listed_syscall_has_a_number_here() {
         for name in DENIED_BEFORE_LOAD.iter().chain(ALLOWED_AFTER_LOAD) {
             #[cfg(target_arch = "x86_64")]
-            assert!(
-                syscall_number(name).is_some(),
-                "{name} is unknown on x86_64"
-            );
+            assert!(syscall_number(name).is_some(), "{name} is unknown on x86_64");
             let _ = name;
         }
     }

@@ -16,8 +16,8 @@ use std::path::Path;
 
 use crate::sandbox::WorkerError;
 use crate::sandbox::worker_side::{
-    Enforcement, LoadedLibrary, enter_before_load, load_library, narrow_after_load, read_payload,
-    write_error, write_result,
+    Enforcement, LoadedLibrary, enter_before_load, load_library, narrow_after_load, read_payload, write_error,
+    write_result,
 };
 
 /// Exit code: the result was sent.
@@ -54,24 +54,15 @@ pub struct WorkerContext {
 /// runs inside it), writes what `run` returns as the result, and exits with [`EXIT_OK`]. An `Err` from `run` (such
 /// as `bad-payload` for a test case it cannot decode) and every failure before `run` are reported as an `E` frame
 /// ([`crate::sandbox::RawOutcome::WorkerError`]) and a distinct exit code. Never returns.
-pub fn worker_entry(
-    args: &[OsString],
-    run: impl FnOnce(WorkerContext) -> Result<Vec<u8>, WorkerError>,
-) -> ! {
+pub fn worker_entry(args: &[OsString], run: impl FnOnce(WorkerContext) -> Result<Vec<u8>, WorkerError>) -> ! {
     let [library] = args else {
-        eprintln!(
-            "usage: schedgrade __worker <library>: this subcommand is internal; use `schedgrade grade` instead"
-        );
+        eprintln!("usage: schedgrade __worker <library>: this subcommand is internal; use `schedgrade grade` instead");
         finish(EXIT_USAGE);
     };
     let library = Path::new(library);
     let payload = match read_payload() {
         Ok(payload) => payload,
-        Err(e) => fail(
-            "bad-payload",
-            &format!("cannot read the test case from stdin: {e}"),
-            EXIT_PAYLOAD,
-        ),
+        Err(e) => fail("bad-payload", &format!("cannot read the test case from stdin: {e}"), EXIT_PAYLOAD),
     };
     let enforcement = match enter_before_load(library) {
         Ok(enforcement) => enforcement,
@@ -84,11 +75,7 @@ pub fn worker_entry(
     if let Err(e) = narrow_after_load() {
         fail("sandbox-setup", &e.to_string(), EXIT_SETUP);
     }
-    let result = match run(WorkerContext {
-        payload,
-        library,
-        enforcement,
-    }) {
+    let result = match run(WorkerContext { payload, library, enforcement }) {
         Ok(result) => result,
         Err(e) => fail(&e.kind, &e.message, EXIT_RUN),
     };

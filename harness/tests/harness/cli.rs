@@ -60,7 +60,8 @@ fn bad_case_reports_file_line_column_and_hint_with_exit_3() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-bad-case");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("bad.yaml");
-    std::fs::write(&path, "scheduler: { policy: rr, quantum: 0 }\nprocesses:\n  - { name: A, bursts: [cpu 3] }\n").unwrap();
+    std::fs::write(&path, "scheduler: { policy: rr, quantum: 0 }\nprocesses:\n  - { name: A, bursts: [cpu 3] }\n")
+        .unwrap();
     let out = schedgrade(&["run", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(harness::exit_code::BAD_INPUT));
     let err = stderr(&out);

@@ -22,7 +22,9 @@ fn response(end: WorkerEnd, trace: &[&str]) -> WorkerResponse {
 fn identical_traces_pass_and_the_first_difference_is_located() {
     let expected = golden(&["a", "b", "c", "d"]);
     assert_eq!(judge_response(&response(WorkerEnd::Completed, &["a", "b", "c", "d"]), &expected), Verdict::Passed);
-    let Verdict::WrongTrace { divergence } = judge_response(&response(WorkerEnd::Completed, &["a", "b", "x", "d"]), &expected) else {
+    let Verdict::WrongTrace { divergence } =
+        judge_response(&response(WorkerEnd::Completed, &["a", "b", "x", "d"]), &expected)
+    else {
         panic!("expected wrong-trace")
     };
     assert_eq!((divergence.index, divergence.context.clone()), (2, vec!["a".to_owned(), "b".to_owned()]));
@@ -89,7 +91,11 @@ fn scoring_follows_the_rubric_rules() {
     let dir = tempdir();
     std::fs::create_dir_all(dir.join("cases")).unwrap();
     for name in ["a1", "a2", "a3", "b1", "b2", "c1"] {
-        std::fs::write(dir.join(format!("cases/{name}.yaml")), "scheduler: {policy: fcfs}\nprocesses: [{name: P, bursts: [cpu 1]}]\n").unwrap();
+        std::fs::write(
+            dir.join(format!("cases/{name}.yaml")),
+            "scheduler: {policy: fcfs}\nprocesses: [{name: P, bursts: [cpu 1]}]\n",
+        )
+        .unwrap();
     }
     std::fs::write(
         dir.join("grading.yaml"),

@@ -3,9 +3,9 @@
 mod build;
 mod case;
 mod cli;
+mod fixtures;
 mod golden;
 mod grading;
-mod fixtures;
 mod kernel;
 mod rubric;
 mod sandbox;

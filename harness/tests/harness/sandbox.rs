@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use harness::sandbox::worker_side::{self, LoadedLibrary};
 use harness::sandbox::{
-    ExitStatus, LayerState, Limits, RawOutcome, SandboxError, WorkerCommand, WorkerError,
-    WorkerExit, check_worker_access, probe_layers, run_worker, startup_warnings,
+    ExitStatus, LayerState, Limits, RawOutcome, SandboxError, WorkerCommand, WorkerError, WorkerExit,
+    check_worker_access, probe_layers, run_worker, startup_warnings,
 };
 use harness::worker::worker_entry;
 
@@ -43,10 +43,7 @@ fn worker_trampoline() {
 fn call(library: &LoadedLibrary, name: &[u8]) -> i64 {
     // SAFETY: every `sg_*`/`rs_*` fixture function without arguments has this signature.
     unsafe {
-        let f = library
-            .library()
-            .get::<unsafe extern "C" fn() -> i64>(name)
-            .expect("fixture function");
+        let f = library.library().get::<unsafe extern "C" fn() -> i64>(name).expect("fixture function");
         f()
     }
 }
@@ -57,9 +54,7 @@ fn scenario_main(scenario: &str, library: &OsString, arg: &OsString) -> ! {
         // The real entry point with a well-behaved closure: reverse the payload.
         "echo" => worker_entry(&args, |ctx| Ok(ctx.payload.iter().rev().copied().collect())),
         // Call one fixture function inside the full sandbox and return its value.
-        "call" => worker_entry(&args, |ctx| {
-            Ok(call(&ctx.library, arg.as_bytes()).to_string().into_bytes())
-        }),
+        "call" => worker_entry(&args, |ctx| Ok(call(&ctx.library, arg.as_bytes()).to_string().into_bytes())),
         // Who are we, what do we see?
         "identity" => {
             // Credentials do not change from here on; `getuid` is not on the allow-list.
@@ -69,11 +64,7 @@ fn scenario_main(scenario: &str, library: &OsString, arg: &OsString) -> ! {
                 // SAFETY: the fixture's `schedgrade_table` returns null.
                 let table = unsafe { (ctx.library.table_fn())(0) };
                 let env: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
-                let text = format!(
-                    "uid={uid} gid={gid} table_null={} env={}",
-                    table.is_null(),
-                    env.join(",")
-                );
+                let text = format!("uid={uid} gid={gid} table_null={} env={}", table.is_null(), env.join(","));
                 Ok(text.into_bytes())
             })
         }
@@ -105,18 +96,11 @@ fn scenario_main(scenario: &str, library: &OsString, arg: &OsString) -> ! {
         }),
         // `run` fails: an `E` frame of its own kind.
         "run-error" => worker_entry(&args, |_| {
-            Err(WorkerError {
-                kind: "bad-payload".into(),
-                message: "cannot decode the test case".into(),
-            })
+            Err(WorkerError { kind: "bad-payload".into(), message: "cannot decode the test case".into() })
         }),
         // No sandbox at all: the control for the two scenarios above.
         "read-unsandboxed" => {
-            let outcome = if std::fs::read(arg).is_ok() {
-                "read"
-            } else {
-                "failed"
-            };
+            let outcome = if std::fs::read(arg).is_ok() { "read" } else { "failed" };
             let _ = worker_side::write_result(outcome.as_bytes());
             // SAFETY: _exit never returns.
             unsafe { libc::_exit(0) }
@@ -135,14 +119,10 @@ fn scenario_main(scenario: &str, library: &OsString, arg: &OsString) -> ! {
             if arg == "exit" {
                 worker_entry(&args, |_| Ok(b"done".to_vec()))
             }
-            worker_entry(&args, |ctx| {
-                Ok(call(&ctx.library, b"sg_sleep").to_string().into_bytes())
-            })
+            worker_entry(&args, |ctx| Ok(call(&ctx.library, b"sg_sleep").to_string().into_bytes()))
         }
         // Write garbage on fd 3, then a proper result.
-        "garbage" => worker_entry(&args, |ctx| {
-            Ok(call(&ctx.library, b"sg_garbage").to_string().into_bytes())
-        }),
+        "garbage" => worker_entry(&args, |ctx| Ok(call(&ctx.library, b"sg_garbage").to_string().into_bytes())),
         // Echo the payload, followed by the descriptors open at start (other than the one listing them).
         "fds" => {
             let mut out = worker_side::read_payload().unwrap();
@@ -150,8 +130,7 @@ fn scenario_main(scenario: &str, library: &OsString, arg: &OsString) -> ! {
                 .unwrap()
                 .map(|e| e.unwrap())
                 .filter(|e| {
-                    !std::fs::read_link(e.path())
-                        .is_ok_and(|t| t.ends_with(format!("{}/fd", std::process::id())))
+                    !std::fs::read_link(e.path()).is_ok_and(|t| t.ends_with(format!("{}/fd", std::process::id())))
                 })
                 .map(|e| e.file_name().into_string().unwrap())
                 .collect();
@@ -178,12 +157,7 @@ fn scenario_main(scenario: &str, library: &OsString, arg: &OsString) -> ! {
 
 /// The network and IPC namespaces of this process, as `net:[…] ipc:[…]`.
 fn namespaces() -> String {
-    let link = |ns: &str| {
-        std::fs::read_link(format!("/proc/self/ns/{ns}"))
-            .unwrap()
-            .display()
-            .to_string()
-    };
+    let link = |ns: &str| std::fs::read_link(format!("/proc/self/ns/{ns}")).unwrap().display().to_string();
     format!("{} {}", link("net"), link("ipc"))
 }
 
@@ -205,11 +179,7 @@ fn fixtures() -> &'static Fixtures {
         make_world_readable(&out);
         let c = |name: &str| {
             build(&out, name, |src, dst| {
-                Command::new("gcc")
-                    .args(["-shared", "-fPIC", "-O1", "-o"])
-                    .arg(dst)
-                    .arg(src)
-                    .status()
+                Command::new("gcc").args(["-shared", "-fPIC", "-O1", "-o"]).arg(dst).arg(src).status()
             })
         };
         let fixtures = Fixtures {
@@ -239,17 +209,14 @@ fn build(
     name: &str,
     compile: impl Fn(&Path, &Path) -> std::io::Result<std::process::ExitStatus>,
 ) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/sandbox")
-        .join(name);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sandbox").join(name);
     let dst = out.join(Path::new(name).with_extension("so"));
     let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
     if modified(&dst).is_some_and(|d| Some(d) > modified(&src)) {
         return dst;
     }
     let tmp = out.join(format!("{name}.{}.tmp", std::process::id()));
-    let status =
-        compile(&src, &tmp).unwrap_or_else(|e| panic!("cannot run the compiler for {name}: {e}"));
+    let status = compile(&src, &tmp).unwrap_or_else(|e| panic!("cannot run the compiler for {name}: {e}"));
     assert!(status.success(), "compiling {name} failed");
     make_world_readable(&tmp);
     std::fs::rename(&tmp, &dst).unwrap();
@@ -290,13 +257,7 @@ fn worker(scenario: &str, library: &Path) -> WorkerCommand {
     let module = module_path!().split_once("::").map_or("", |(_, rest)| rest);
     let mut cmd = WorkerCommand::new(
         std::env::current_exe().unwrap(),
-        [
-            format!("{module}::worker_trampoline").as_str(),
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-            "-q",
-        ],
+        [format!("{module}::worker_trampoline").as_str(), "--exact", "--nocapture", "--test-threads=1", "-q"],
     );
     cmd.env.push((SCENARIO.into(), scenario.into()));
     cmd.env.push((LIBRARY.into(), library.into()));
@@ -313,10 +274,7 @@ fn run(cmd: &WorkerCommand) -> WorkerExit {
     let exit = run_worker(cmd).expect("the harness itself failed");
     eprintln!(
         "{:?} -> {} in {:?} (cpu {:?}), stderr: {}",
-        cmd.env
-            .iter()
-            .map(|(k, v)| format!("{}={}", k.display(), v.display()))
-            .collect::<Vec<_>>(),
+        cmd.env.iter().map(|(k, v)| format!("{}={}", k.display(), v.display())).collect::<Vec<_>>(),
         exit.outcome(),
         exit.elapsed,
         exit.cpu_time,
@@ -328,10 +286,7 @@ fn run(cmd: &WorkerCommand) -> WorkerExit {
 fn result_text(exit: &WorkerExit) -> String {
     match exit.outcome() {
         RawOutcome::Result(bytes) => String::from_utf8(bytes).unwrap(),
-        other => panic!(
-            "expected a result, got {other}; stderr: {}",
-            String::from_utf8_lossy(&exit.stderr)
-        ),
+        other => panic!("expected a result, got {other}; stderr: {}", String::from_utf8_lossy(&exit.stderr)),
     }
 }
 
@@ -345,14 +300,9 @@ fn well_behaved_worker_returns_its_result_intact() {
     assert_eq!(exit.outcome(), RawOutcome::Result(expected));
     assert_eq!(exit.status, ExitStatus::Exited(0));
     assert_eq!(exit.protocol_problem, None);
-    let report = exit
-        .sandbox_report
-        .expect("the worker reports what it enforced");
+    let report = exit.sandbox_report.expect("the worker reports what it enforced");
     assert!(report.contains("seccomp=on"), "{report}");
-    let landlock = probe_layers()
-        .into_iter()
-        .find(|l| l.layer.name() == "landlock")
-        .unwrap();
+    let landlock = probe_layers().into_iter().find(|l| l.layer.name() == "landlock").unwrap();
     if landlock.state == LayerState::Active {
         assert!(report.contains(":full"), "{report}");
     }
@@ -374,11 +324,7 @@ fn concurrent_workers_get_their_own_payload_and_only_fds_0_to_3() {
             let text = handle.join().unwrap();
             let (payload, fds) = text.split_once(' ').unwrap();
             assert_eq!(payload, format!("payload-{i}"));
-            let mut fds: Vec<u32> = fds
-                .trim_start_matches("fds=")
-                .split(',')
-                .map(|f| f.parse().unwrap())
-                .collect();
+            let mut fds: Vec<u32> = fds.trim_start_matches("fds=").split(',').map(|f| f.parse().unwrap()).collect();
             fds.sort();
             assert_eq!(fds, [0, 1, 2, 3], "{text}");
         }
@@ -407,21 +353,9 @@ fn workers_get_their_own_network_and_ipc_namespaces() {
     let ours = namespaces();
     let (their_net, their_ipc) = theirs.split_once(' ').unwrap();
     let (our_net, our_ipc) = ours.split_once(' ').unwrap();
-    assert_eq!(
-        their_net != our_net,
-        exit.applied.net_namespace,
-        "{theirs} vs {ours}"
-    );
-    assert_eq!(
-        their_ipc != our_ipc,
-        exit.applied.ipc_namespace,
-        "{theirs} vs {ours}"
-    );
-    let active = |name: &str| {
-        probe_layers()
-            .iter()
-            .any(|l| l.layer.name() == name && l.state == LayerState::Active)
-    };
+    assert_eq!(their_net != our_net, exit.applied.net_namespace, "{theirs} vs {ours}");
+    assert_eq!(their_ipc != our_ipc, exit.applied.ipc_namespace, "{theirs} vs {ours}");
+    let active = |name: &str| probe_layers().iter().any(|l| l.layer.name() == name && l.state == LayerState::Active);
     assert_eq!(exit.applied.net_namespace, active("net-namespace"));
     assert_eq!(exit.applied.ipc_namespace, active("ipc-namespace"));
     // A fresh IPC namespace for every worker.
@@ -435,115 +369,52 @@ fn workers_get_their_own_network_and_ipc_namespaces() {
 fn infinite_loop_is_a_cpu_timeout() {
     // A generous wall limit: on a loaded machine the loop may get half a core.
     let mut cmd = calling("sg_loop", &fixtures().misbehave);
-    cmd.limits = Limits {
-        cpu_ms: 1000,
-        wall_ms: 20_000,
-        ..Limits::default()
-    };
+    cmd.limits = Limits { cpu_ms: 1000, wall_ms: 20_000, ..Limits::default() };
     let exit = run(&cmd);
     assert_eq!(exit.outcome(), RawOutcome::CpuTimeout);
-    assert!(
-        matches!(
-            exit.status,
-            ExitStatus::Signaled {
-                name: "SIGXCPU",
-                ..
-            }
-        ),
-        "{:?}",
-        exit.status
-    );
+    assert!(matches!(exit.status, ExitStatus::Signaled { name: "SIGXCPU", .. }), "{:?}", exit.status);
     // rusage may under-count the CPU time the kernel limited precisely.
-    assert!(
-        exit.cpu_time >= Duration::from_millis(800),
-        "{:?}",
-        exit.cpu_time
-    );
+    assert!(exit.cpu_time >= Duration::from_millis(800), "{:?}", exit.cpu_time);
     assert!(!exit.wall_timed_out);
 }
 
 #[test]
 fn ignoring_sigxcpu_still_ends_in_a_cpu_timeout() {
     let mut cmd = calling("sg_loop_ignoring_xcpu", &fixtures().misbehave);
-    cmd.limits = Limits {
-        cpu_ms: 1000,
-        wall_ms: 20_000,
-        ..Limits::default()
-    };
+    cmd.limits = Limits { cpu_ms: 1000, wall_ms: 20_000, ..Limits::default() };
     let exit = run(&cmd);
     assert_eq!(exit.outcome(), RawOutcome::CpuTimeout);
-    assert!(
-        matches!(
-            exit.status,
-            ExitStatus::Signaled {
-                name: "SIGKILL",
-                ..
-            }
-        ),
-        "{:?}",
-        exit.status
-    );
+    assert!(matches!(exit.status, ExitStatus::Signaled { name: "SIGKILL", .. }), "{:?}", exit.status);
     assert!(!exit.wall_timed_out);
 }
 
 #[test]
 fn sleeping_forever_is_a_wall_timeout() {
     let mut cmd = calling("sg_sleep", &fixtures().misbehave);
-    cmd.limits = Limits {
-        cpu_ms: 10_000,
-        wall_ms: 300,
-        ..Limits::default()
-    };
+    cmd.limits = Limits { cpu_ms: 10_000, wall_ms: 300, ..Limits::default() };
     let exit = run(&cmd);
     assert_eq!(exit.outcome(), RawOutcome::WallTimeout);
-    assert!(matches!(
-        exit.status,
-        ExitStatus::Signaled {
-            name: "SIGKILL",
-            ..
-        }
-    ));
-    assert!(
-        exit.elapsed >= Duration::from_millis(300) && exit.elapsed < Duration::from_secs(2),
-        "{:?}",
-        exit.elapsed
-    );
+    assert!(matches!(exit.status, ExitStatus::Signaled { name: "SIGKILL", .. }));
+    assert!(exit.elapsed >= Duration::from_millis(300) && exit.elapsed < Duration::from_secs(2), "{:?}", exit.elapsed);
 }
 
 #[test]
 fn null_dereference_crashes_with_sigsegv() {
     let exit = run(&calling("sg_segv", &fixtures().misbehave));
-    assert_eq!(
-        exit.outcome(),
-        RawOutcome::Crashed {
-            signal: libc::SIGSEGV,
-            signal_name: "SIGSEGV"
-        }
-    );
+    assert_eq!(exit.outcome(), RawOutcome::Crashed { signal: libc::SIGSEGV, signal_name: "SIGSEGV" });
 }
 
 #[test]
 fn stack_overflow_is_a_crash_not_a_violation() {
     let exit = run(&calling("sg_recurse", &fixtures().misbehave));
-    let RawOutcome::Crashed { signal_name, .. } = exit.outcome() else {
-        panic!("{}", exit.outcome())
-    };
-    assert!(
-        ["SIGSEGV", "SIGABRT"].contains(&signal_name),
-        "{signal_name}"
-    );
+    let RawOutcome::Crashed { signal_name, .. } = exit.outcome() else { panic!("{}", exit.outcome()) };
+    assert!(["SIGSEGV", "SIGABRT"].contains(&signal_name), "{signal_name}");
 }
 
 #[test]
 fn abort_crashes_with_sigabrt() {
     let exit = run(&calling("sg_abort", &fixtures().misbehave));
-    assert_eq!(
-        exit.outcome(),
-        RawOutcome::Crashed {
-            signal: libc::SIGABRT,
-            signal_name: "SIGABRT"
-        }
-    );
+    assert_eq!(exit.outcome(), RawOutcome::Crashed { signal: libc::SIGABRT, signal_name: "SIGABRT" });
 }
 
 #[test]
@@ -552,25 +423,18 @@ fn huge_allocation_is_a_memory_limit() {
     cmd.limits.memory_mib = 256;
     let exit = run(&cmd);
     assert_eq!(exit.outcome(), RawOutcome::MemoryLimit);
-    assert!(
-        String::from_utf8_lossy(&exit.stderr)
-            .contains("memory allocation of 1073741824 bytes failed")
-    );
+    assert!(String::from_utf8_lossy(&exit.stderr).contains("memory allocation of 1073741824 bytes failed"));
 }
 
 #[test]
 fn fork_is_a_sandbox_violation_naming_the_syscall() {
     let exit = run(&calling("sg_fork", &fixtures().misbehave));
-    let RawOutcome::SandboxViolation { syscall } = exit.outcome() else {
-        panic!("{}", exit.outcome())
-    };
+    let RawOutcome::SandboxViolation { syscall } = exit.outcome() else { panic!("{}", exit.outcome()) };
+    assert!(["clone", "clone3", "fork"].contains(&syscall.as_str()), "{syscall}");
     assert!(
-        ["clone", "clone3", "fork"].contains(&syscall.as_str()),
-        "{syscall}"
+        String::from_utf8_lossy(&exit.stderr)
+            .contains(&format!("sandbox violation: the forbidden syscall `{syscall}`"))
     );
-    assert!(String::from_utf8_lossy(&exit.stderr).contains(&format!(
-        "sandbox violation: the forbidden syscall `{syscall}`"
-    )));
 }
 
 #[test]
@@ -590,29 +454,16 @@ fn misbehaving_while_loading_is_a_sandbox_violation() {
     assert_eq!(on_load("sigsys"), "rt_sigaction");
     assert_eq!(on_load("kill"), "kill");
     // The control: loading alone is fine.
-    assert_eq!(
-        result_text(&run(&calling("sg_add", &fixtures().misbehave))),
-        "42"
-    );
+    assert_eq!(result_text(&run(&calling("sg_add", &fixtures().misbehave))), "42");
 }
 
 #[test]
 fn syscalls_off_the_allow_list_are_violations_after_loading() {
     // Harmless, allowed before loading, but not on the allow-list.
     let exit = run(&calling("sg_getuid", &fixtures().misbehave));
-    assert_eq!(
-        exit.outcome(),
-        RawOutcome::SandboxViolation {
-            syscall: "getuid".into()
-        }
-    );
+    assert_eq!(exit.outcome(), RawOutcome::SandboxViolation { syscall: "getuid".into() });
     let exit = run(&calling("sg_open_write", &fixtures().misbehave));
-    assert_eq!(
-        exit.outcome(),
-        RawOutcome::SandboxViolation {
-            syscall: "openat".into()
-        }
-    );
+    assert_eq!(exit.outcome(), RawOutcome::SandboxViolation { syscall: "openat".into() });
     assert!(!Path::new("/tmp/schedgrade-sandbox-must-not-exist").exists());
 }
 
@@ -626,12 +477,7 @@ fn c_stdio_works_inside_the_sandbox() {
 #[test]
 fn tcp_connect_is_a_sandbox_violation() {
     let exit = run(&calling("sg_connect", &fixtures().misbehave));
-    assert_eq!(
-        exit.outcome(),
-        RawOutcome::SandboxViolation {
-            syscall: "socket".into()
-        }
-    );
+    assert_eq!(exit.outcome(), RawOutcome::SandboxViolation { syscall: "socket".into() });
 }
 
 #[test]
@@ -642,27 +488,14 @@ fn landlock_denies_reading_files_outside_the_allowed_set() {
         cmd.env.push((ARG.into(), secret.clone().into()));
         result_text(&run(&cmd))
     };
-    assert_eq!(
-        with("read-unsandboxed"),
-        "read",
-        "the control: `nobody` may read the file without the sandbox"
-    );
-    let landlock = probe_layers()
-        .into_iter()
-        .find(|l| l.layer.name() == "landlock")
-        .unwrap();
+    assert_eq!(with("read-unsandboxed"), "read", "the control: `nobody` may read the file without the sandbox");
+    let landlock = probe_layers().into_iter().find(|l| l.layer.name() == "landlock").unwrap();
     if landlock.state == LayerState::Missing {
         eprintln!("landlock is missing here; skipping the sandboxed reads");
         return;
     }
-    assert_eq!(
-        with("read-after-landlock"),
-        format!("errno={}", libc::EACCES)
-    );
-    assert_eq!(
-        with("read-in-student-code"),
-        format!("errno={}", libc::EACCES)
-    );
+    assert_eq!(with("read-after-landlock"), format!("errno={}", libc::EACCES));
+    assert_eq!(with("read-in-student-code"), format!("errno={}", libc::EACCES));
 }
 
 #[test]
@@ -681,9 +514,7 @@ fn flooding_stdout_is_an_output_limit() {
 #[test]
 fn garbage_on_the_result_channel_is_a_bad_result() {
     let exit = run(&worker("garbage", &fixtures().misbehave));
-    let RawOutcome::BadResult { problem } = exit.outcome() else {
-        panic!("{}", exit.outcome())
-    };
+    let RawOutcome::BadResult { problem } = exit.outcome() else { panic!("{}", exit.outcome()) };
     assert!(problem.contains("unexpected bytes"), "{problem}");
 }
 
@@ -693,25 +524,15 @@ fn an_oversized_result_is_a_bad_result() {
     cmd.stdin_payload = vec![b'x'; 3 << 20];
     cmd.limits.result_mib = 1;
     let exit = run(&cmd);
-    assert_eq!(
-        exit.outcome(),
-        RawOutcome::BadResult {
-            problem: "the result channel exceeded its size limit".into()
-        }
-    );
+    assert_eq!(exit.outcome(), RawOutcome::BadResult { problem: "the result channel exceeded its size limit".into() });
     assert_eq!(exit.result, None);
 }
 
 /// The pid the `grandchild` scenario printed.
 fn grandchild_pid(exit: &WorkerExit) -> i32 {
     let stdout = String::from_utf8_lossy(&exit.stdout);
-    let pid = stdout
-        .split("grandchild=")
-        .nth(1)
-        .and_then(|s| s.lines().next());
-    pid.unwrap_or_else(|| panic!("no pid in {stdout:?}"))
-        .parse()
-        .unwrap()
+    let pid = stdout.split("grandchild=").nth(1).and_then(|s| s.lines().next());
+    pid.unwrap_or_else(|| panic!("no pid in {stdout:?}")).parse().unwrap()
 }
 
 /// Waits up to 2 s for `pid` to be gone (reparented, it may linger a moment as a zombie until init reaps it).
@@ -719,17 +540,11 @@ fn assert_dies(pid: i32) {
     let deadline = Instant::now() + Duration::from_secs(2);
     loop {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
-        let state = stat
-            .as_deref()
-            .and_then(|s| s.rsplit(')').next())
-            .and_then(|r| r.trim().chars().next());
+        let state = stat.as_deref().and_then(|s| s.rsplit(')').next()).and_then(|r| r.trim().chars().next());
         if matches!(state, None | Some('Z' | 'X')) {
             return;
         }
-        assert!(
-            Instant::now() < deadline,
-            "grandchild {pid} survived the group kill: {state:?}"
-        );
+        assert!(Instant::now() < deadline, "grandchild {pid} survived the group kill: {state:?}");
         std::thread::sleep(Duration::from_millis(10));
     }
 }
@@ -750,68 +565,40 @@ fn grandchildren_left_behind_by_a_finished_worker_are_killed_at_once() {
     let exit = run(&cmd);
     assert_eq!(exit.outcome(), RawOutcome::Result(b"done".to_vec()));
     // The grandchild holds stdout and stderr open; without the kill the host would wait for its drain grace.
-    assert!(
-        exit.elapsed < Duration::from_millis(900),
-        "{:?}",
-        exit.elapsed
-    );
+    assert!(exit.elapsed < Duration::from_millis(900), "{:?}", exit.elapsed);
     assert_dies(grandchild_pid(&exit));
 }
 
 #[test]
 fn wrong_abi_version_is_an_abi_mismatch() {
     let exit = run(&worker("echo", &fixtures().wrong_abi));
-    let RawOutcome::WorkerError(error) = exit.outcome() else {
-        panic!("{}", exit.outcome())
-    };
+    let RawOutcome::WorkerError(error) = exit.outcome() else { panic!("{}", exit.outcome()) };
     assert_eq!(error.kind, "abi-mismatch");
-    assert!(
-        error.message.contains("ABI version 999") && error.message.contains("version 1"),
-        "{}",
-        error.message
-    );
+    assert!(error.message.contains("ABI version 999") && error.message.contains("version 1"), "{}", error.message);
 }
 
 #[test]
 fn missing_abi_symbol_is_reported() {
     let exit = run(&worker("echo", &fixtures().no_symbol));
-    let RawOutcome::WorkerError(error) = exit.outcome() else {
-        panic!("{}", exit.outcome())
-    };
+    let RawOutcome::WorkerError(error) = exit.outcome() else { panic!("{}", exit.outcome()) };
     assert_eq!(error.kind, "missing-symbol");
-    assert!(
-        error.message.contains("`SCHEDGRADE_ABI_VERSION`"),
-        "{}",
-        error.message
-    );
+    assert!(error.message.contains("`SCHEDGRADE_ABI_VERSION`"), "{}", error.message);
 }
 
 #[test]
 fn an_error_from_run_is_a_worker_error() {
     let exit = run(&worker("run-error", &fixtures().misbehave));
-    let expected = WorkerError {
-        kind: "bad-payload".into(),
-        message: "cannot decode the test case".into(),
-    };
+    let expected = WorkerError { kind: "bad-payload".into(), message: "cannot decode the test case".into() };
     assert_eq!(exit.outcome(), RawOutcome::WorkerError(expected));
     assert_eq!(exit.status, ExitStatus::Exited(harness::worker::EXIT_RUN));
 }
 
 #[test]
 fn missing_library_is_a_load_error() {
-    let exit = run(&worker(
-        "echo",
-        &fixtures().misbehave.with_file_name("does-not-exist.so"),
-    ));
-    let RawOutcome::WorkerError(error) = exit.outcome() else {
-        panic!("{}", exit.outcome())
-    };
+    let exit = run(&worker("echo", &fixtures().misbehave.with_file_name("does-not-exist.so")));
+    let RawOutcome::WorkerError(error) = exit.outcome() else { panic!("{}", exit.outcome()) };
     assert_eq!(error.kind, "load-error");
-    assert!(
-        error.message.contains("does-not-exist.so"),
-        "{}",
-        error.message
-    );
+    assert!(error.message.contains("does-not-exist.so"), "{}", error.message);
 }
 
 #[test]
@@ -822,10 +609,7 @@ fn rust_panic_with_backtrace_works_inside_the_sandbox() {
     assert_eq!(result_text(&exit), "1", "the panic was caught");
     let stderr = String::from_utf8_lossy(&exit.stderr);
     assert!(stderr.contains("boom from student code"), "{stderr}");
-    assert!(
-        stderr.contains("stack backtrace:") && stderr.contains("rs_panic"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("stack backtrace:") && stderr.contains("rs_panic"), "{stderr}");
     assert!(String::from_utf8_lossy(&exit.stdout).contains("student: about to panic"));
 }
 
@@ -840,11 +624,7 @@ fn a_missing_worker_program_is_a_harness_error() {
     let cmd = WorkerCommand::new("/nonexistent/schedgrade", ["__worker"]);
     let err = run_worker(&cmd).unwrap_err();
     assert!(matches!(err, SandboxError::Spawn { .. }), "{err}");
-    assert!(
-        err.to_string()
-            .starts_with("cannot start the worker `/nonexistent/schedgrade`"),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("cannot start the worker `/nonexistent/schedgrade`"), "{err}");
 }
 
 #[test]
@@ -855,22 +635,13 @@ fn every_layer_is_probed_and_missing_ones_warn() {
         eprintln!("{layer}");
     }
     let warnings = startup_warnings(&layers);
-    let missing = layers
-        .iter()
-        .filter(|l| matches!(l.state, LayerState::Missing | LayerState::Partial))
-        .count();
+    let missing = layers.iter().filter(|l| matches!(l.state, LayerState::Missing | LayerState::Partial)).count();
     assert_eq!(warnings.len(), missing, "{warnings:?}");
     let exe = std::env::current_exe().unwrap();
-    assert_eq!(
-        check_worker_access(&exe, Some(&fixtures().rust)),
-        Vec::<String>::new()
-    );
+    assert_eq!(check_worker_access(&exe, Some(&fixtures().rust)), Vec::<String>::new());
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
-        assert!(
-            !check_worker_access(&exe, Some(Path::new("/root/.bashrc"))).is_empty(),
-            "/root is 0700"
-        );
+        assert!(!check_worker_access(&exe, Some(Path::new("/root/.bashrc"))).is_empty(), "/root is 0700");
     }
 }
 
