@@ -23,8 +23,10 @@ use schedgrade_contract::{CpuId, Kernel, Pcb, Pid, ProcState, ReadyReason, Sched
 ///
 /// The boost resets every unfinished job, including blocked ones, to level 0 with a full quantum and allotment.
 /// Touching every job would be O(n) per boost, so the reset is lazy: the boost bumps an epoch, and a job whose
-/// epoch is old is read as fresh at level 0 the next time any hook touches it. (Older copies of mlfq.py set
-/// `ticksLeft = allotment` and kept `allotLeft` on a boost; we follow the current one and the book.)
+/// epoch is old is read as fresh at level 0 the next time any hook touches it. This follows the book and the
+/// course's notes; the unpatched upstream mlfq.py instead sets `ticksLeft = allotment` and keeps `allotLeft`
+/// (ostep-homework issues #13/#40/#45), so the two differ on boosts unless the top level has a one-tick quantum
+/// and a one-quantum allotment (docs/semantics.md P8.12).
 pub struct Mlfq {
     quanta: Vec<Tick>,
     /// Allotment of each level in quanta: ceil(allotment ticks / quantum), as OSTEP counts it.
