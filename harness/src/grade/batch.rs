@@ -14,6 +14,7 @@ use super::plan::{Plan, Submission};
 use super::score::score;
 use crate::build::{BuildError, BuildOutcome, Builder, BuilderOptions};
 use crate::rubric::Rubric;
+use crate::sandbox::check_worker_access;
 use crate::verdict::Verdict;
 
 /// How to run a batch.
@@ -36,11 +37,17 @@ pub enum BatchError {
     Build(#[from] BuildError),
     #[error("cannot start {jobs} worker threads: {message}\n  = hint: try a smaller `--jobs`")]
     Pool { jobs: usize, message: String },
+    #[error(
+        "workers running as `nobody` cannot reach their files: {0}\n  = hint: pass a `--cache` directory outside `/root`, or run the grader as a regular user"
+    )]
+    Access(String),
 }
 
 enum Built {
     Library(PathBuf),
     Failed(String),
+    /// The grader could not build this submission (not the student's fault): its tests are not gradable.
+    NotBuilt(String),
 }
 
 /// Grades `submissions` against `plan`.
@@ -63,15 +70,21 @@ pub fn grade(
     )?;
     let mut built = Vec::with_capacity(submissions.len());
     for submission in &submissions {
-        let outcome = builder.build(&submission.id, &submission.dir)?;
-        let (result, ok, duration) = match outcome {
-            BuildOutcome::Built { library, duration } => (Built::Library(library), true, duration),
-            BuildOutcome::Failed { summary, duration } => (Built::Failed(summary), false, duration),
+        let (result, ok, duration) = match builder.build(&submission.id, &submission.dir) {
+            Ok(BuildOutcome::Built { library, duration }) => (Built::Library(library), true, duration),
+            Ok(BuildOutcome::Failed { summary, duration }) => (Built::Failed(summary), false, duration),
+            Err(e) => (Built::NotBuilt(e.to_string()), false, Duration::ZERO),
         };
         reporter.event(GradeEvent::Built { student: &submission.id, ok, duration });
         built.push(result);
     }
 
+    if let Some(Built::Library(library)) = built.iter().find(|b| matches!(b, Built::Library(_))) {
+        let problems = check_worker_access(&options.worker_program, Some(library));
+        if !problems.is_empty() {
+            return Err(BatchError::Access(problems.join("; ")));
+        }
+    }
     let pairs: Vec<(usize, usize)> = built
         .iter()
         .enumerate()
@@ -113,6 +126,17 @@ pub fn grade(
                         .map(|_| TestOutcome { verdict: Verdict::BuildFailed { log: log.clone() }, actual_gantt: None })
                         .collect(),
                     Some(log),
+                ),
+                Built::NotBuilt(message) => (
+                    (0..plan.tests.len())
+                        .map(|_| TestOutcome {
+                            verdict: Verdict::HarnessError {
+                                message: format!("the submission could not be built: {message}"),
+                            },
+                            actual_gantt: None,
+                        })
+                        .collect(),
+                    None,
                 ),
             };
             let verdicts: Vec<Verdict> = tests.iter().map(|t| t.verdict.clone()).collect();

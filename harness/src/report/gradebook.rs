@@ -13,7 +13,7 @@ pub fn points(value: f64) -> String {
 }
 
 pub fn render(batch: &BatchOutcome) -> String {
-    let mut header = vec!["student".to_owned(), "total".to_owned(), "max".to_owned()];
+    let mut header = vec!["id".to_owned(), "total".to_owned(), "max".to_owned()];
     header.extend(batch.plan.suites.iter().map(|s| field(&s.name)));
     header.push("status".to_owned());
     let mut out = header.join(",") + "\n";
