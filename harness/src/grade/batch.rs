@@ -47,7 +47,7 @@ enum Built {
     Library(PathBuf),
     Failed(String),
     /// The grader could not build this submission (not the student's fault): its tests are not gradable.
-    NotBuilt(String),
+    GraderFailed(String),
 }
 
 /// Grades `submissions` against `plan`.
@@ -73,7 +73,7 @@ pub fn grade(
         let (result, ok, duration) = match builder.build(&submission.id, &submission.dir) {
             Ok(BuildOutcome::Built { library, duration }) => (Built::Library(library), true, duration),
             Ok(BuildOutcome::Failed { summary, duration }) => (Built::Failed(summary), false, duration),
-            Err(e) => (Built::NotBuilt(e.to_string()), false, Duration::ZERO),
+            Err(e) => (Built::GraderFailed(e.to_string()), false, Duration::ZERO),
         };
         reporter.event(GradeEvent::Built { student: &submission.id, ok, duration });
         built.push(result);
@@ -127,7 +127,7 @@ pub fn grade(
                         .collect(),
                     Some(log),
                 ),
-                Built::NotBuilt(message) => (
+                Built::GraderFailed(message) => (
                     (0..plan.tests.len())
                         .map(|_| TestOutcome {
                             verdict: Verdict::HarnessError {
