@@ -27,7 +27,7 @@
 //!
 //! # Rules every policy must follow (the kernel checks them)
 //!
-//! - `pick_next` returns a process that is Ready and not already picked, or `None` only when no process is Ready.
+//! - `pick_next` (called only when some process is Ready) returns a process that is Ready and not already picked.
 //! - `time_slice` never returns `Some(0)`.
 //!
 //! Breaking a rule ends the run with a `contract-violation` verdict that names the hook and the value.
@@ -59,9 +59,11 @@ pub trait Scheduler: Sized + 'static {
 
     /// CPU `cpu` is free: choose the Ready process to dispatch on it, and remove it from your ready queue.
     ///
-    /// Return `None` only if no process is Ready. The kernel then leaves the CPU idle until something becomes
-    /// Ready. The kernel dispatches the process you return (after the dispatch latency, if the test case sets one)
-    /// and then asks [`Scheduler::time_slice`] how long it may run.
+    /// The kernel calls this only when at least one process is Ready and not yet picked, so there is always
+    /// something to return: returning `None` (or a process that is not Ready) is a contract violation, and
+    /// usually means your queue lost a process. When nothing is Ready the kernel leaves the CPU idle without
+    /// asking. The kernel dispatches the process you return (after the dispatch latency, if the test case sets
+    /// one) and then asks [`Scheduler::time_slice`] how long it may run.
     fn pick_next(&mut self, kernel: &Kernel<'_>, cpu: CpuId) -> Option<Pid>;
 
     /// How many ticks the process just picked may run before the timer takes the CPU back (a timeout).
