@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::sandbox::{check_worker_access, probe_layers, startup_warnings};
+use crate::grade::execute::reachable_worker_program;
+use crate::sandbox::{probe_layers, startup_warnings};
 
 /// `--jobs`, defaulting to the number of cores.
 pub fn jobs(jobs: Option<usize>) -> usize {
@@ -18,30 +19,10 @@ pub fn cache(cache: Option<PathBuf>) -> PathBuf {
     cache.unwrap_or_else(|| std::env::temp_dir().join(format!("schedgrade-cache-{uid}")))
 }
 
-/// The program workers run: this binary, or a copy of it in the cache when `nobody` cannot reach it (a grader
-/// installed under `/root`, which is `0700`).
+/// The program workers run: this binary, or a copy `nobody` can reach (see [`reachable_worker_program`]).
 pub fn worker_program(cache: &Path) -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the `schedgrade` binary: {e}"))?;
-    if check_worker_access(&exe, None).is_empty() {
-        return Ok(exe);
-    }
-    let bin = cache.join("bin");
-    let copy = bin.join("schedgrade-worker");
-    let copy_it = || -> std::io::Result<()> {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::create_dir_all(&bin)?;
-        std::fs::set_permissions(cache, std::fs::Permissions::from_mode(0o755))?;
-        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755))?;
-        let temp = bin.join(format!("schedgrade-worker.{}", std::process::id()));
-        std::fs::copy(&exe, &temp)?;
-        std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o755))?;
-        std::fs::rename(&temp, &copy)
-    };
-    copy_it().map_err(|e| format!("cannot copy the worker binary to `{}`: {e}", copy.display()))?;
-    match check_worker_access(&copy, None).as_slice() {
-        [] => Ok(copy),
-        problems => Err(problems.join("; ")),
-    }
+    reachable_worker_program(&exe, cache)
 }
 
 /// The warnings to show when grading starts: missing sandbox layers.

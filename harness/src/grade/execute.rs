@@ -1,7 +1,7 @@
 //! Running one (submission, test) pair: a fresh sandboxed worker per test, and the mapping from whatever
 //! happened to a [`Verdict`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::golden::Golden;
@@ -9,7 +9,7 @@ use super::judge::{judge_response, malformed_response};
 use super::outcome::TestOutcome;
 use super::protocol::{WorkerRequest, WorkerResponse};
 use crate::rubric::Limits as RubricLimits;
-use crate::sandbox::{Limits, RawOutcome, WorkerCommand, run_worker};
+use crate::sandbox::{Limits, RawOutcome, WorkerCommand, check_worker_access, run_worker};
 use crate::verdict::{Clock, Verdict};
 
 /// The hidden subcommand that runs a worker.
@@ -78,4 +78,29 @@ pub fn judge_raw(raw: RawOutcome, golden: &Golden, limits: &RubricLimits) -> Tes
         }
     };
     TestOutcome { verdict, actual_gantt: None }
+}
+
+/// `exe` if the workers (`nobody`, when grading as root) can run it, or else a copy of it in `cache`: a grader
+/// installed or built under `/root`, which is `0700`, still works.
+pub fn reachable_worker_program(exe: &Path, cache: &Path) -> Result<PathBuf, String> {
+    if check_worker_access(exe, None).is_empty() {
+        return Ok(exe.to_owned());
+    }
+    let bin = cache.join("bin");
+    let copy = bin.join("schedgrade-worker");
+    let copy_it = || -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(&bin)?;
+        std::fs::set_permissions(cache, std::fs::Permissions::from_mode(0o755))?;
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755))?;
+        let temp = bin.join(format!("schedgrade-worker.{}", std::process::id()));
+        std::fs::copy(exe, &temp)?;
+        std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o755))?;
+        std::fs::rename(&temp, &copy)
+    };
+    copy_it().map_err(|e| format!("cannot copy the worker binary to `{}`: {e}", copy.display()))?;
+    match check_worker_access(&copy, None).as_slice() {
+        [] => Ok(copy),
+        problems => Err(problems.join("; ")),
+    }
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use harness::grade::execute::reachable_worker_program;
 use harness::grade::{BatchOptions, BatchOutcome, Silent, Submission, discover_submissions, grade, plan};
 use harness::report::write_all;
 use harness::rubric::{Rubric, load_rubric};
@@ -39,10 +40,11 @@ fn rubric() -> Rubric {
 fn run(rubric: &Rubric, submissions: Vec<Submission>, jobs: usize, cache: &Path) -> BatchOutcome {
     let plan = plan(rubric, |_| true, None).expect("the bundled rubric plans");
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_schedgrade"));
+    let worker_program = reachable_worker_program(&binary, cache).expect("a worker program nobody can run");
     let options = BatchOptions {
         jobs,
         cache: cache.to_owned(),
-        worker_program: binary.clone(),
+        worker_program,
         build_launcher: Some(vec![binary.into_os_string(), "__build".into()]),
     };
     grade(rubric, plan, submissions, &options, Vec::new(), &Silent).expect("the batch runs")
