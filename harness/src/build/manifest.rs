@@ -34,7 +34,9 @@ pub(crate) fn package_name(id: &str) -> String {
 /// Debug info is off too: panic messages carry their `file:line:col` without it. Incremental compilation only
 /// pays off for a crate rebuilt many times, and each submission is built once. Overflow checks and debug
 /// assertions stay on, so an arithmetic overflow in a policy is a panic the student can find, not a silently
-/// different trace. `panic = "unwind"` is explicit because the ABI glue relies on `catch_unwind`.
+/// different trace. `panic = "unwind"` is explicit because the ABI glue relies on `catch_unwind`. One codegen
+/// unit keeps each build on one core, so that `grade --jobs N` builds N submissions at once without them competing
+/// for threads.
 pub(crate) fn manifest(name: &str) -> String {
     MANIFEST.replace("{name}", name)
 }
@@ -67,6 +69,7 @@ overflow-checks = true
 panic = "unwind"
 incremental = false
 lto = false
+codegen-units = 1
 
 # Never part of an enclosing workspace.
 [workspace]

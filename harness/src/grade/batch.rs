@@ -1,6 +1,6 @@
-//! Grading a batch: build every submission (serially: builds share one target directory and rustc uses every
-//! core anyway), then run every (submission, test) pair on a rayon pool of `jobs` threads. Results are stored by
-//! index, so the outputs do not depend on `jobs` or on completion order.
+//! Grading a batch on a rayon pool of `jobs` threads: each thread builds the submissions it takes with its own
+//! builder, and every (submission, test) pair runs in its own sandboxed worker as soon as its submission is built.
+//! Results are stored by index, so the outputs do not depend on `jobs` or on completion order.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -60,90 +60,93 @@ pub fn grade(
     reporter: &dyn Reporter,
 ) -> Result<BatchOutcome, BatchError> {
     reporter.event(GradeEvent::Started { submissions: submissions.len(), tests: plan.tests.len() });
-    let builder = Builder::new(
-        &options.cache,
-        BuilderOptions {
-            timeout: Duration::from_secs(rubric.limits.build_seconds),
-            launcher: options.build_launcher.clone(),
-            ..BuilderOptions::default()
-        },
-    )?;
-    let mut built = Vec::with_capacity(submissions.len());
-    for submission in &submissions {
-        let (result, ok, duration) = match builder.build(&submission.id, &submission.dir) {
-            Ok(BuildOutcome::Built { library, duration }) => (Built::Library(library), true, duration),
-            Ok(BuildOutcome::Failed { summary, duration }) => (Built::Failed(summary), false, duration),
-            Err(e) => (Built::GraderFailed(e.to_string()), false, Duration::ZERO),
-        };
-        reporter.event(GradeEvent::Built { student: &submission.id, ok, duration });
-        built.push(result);
+    let jobs = options.jobs.max(1);
+    let build_options = BuilderOptions {
+        timeout: Duration::from_secs(rubric.limits.build_seconds),
+        launcher: options.build_launcher.clone(),
+        ..BuilderOptions::default()
+    };
+    // One builder (and target directory) per worker thread: builds of different submissions then run in
+    // parallel, each reusing its own compiled contract.
+    let builders = (0..jobs)
+        .map(|slot| Builder::new(options.cache.join(format!("slot-{slot}")), build_options.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let problems = check_worker_access(&options.worker_program, Some(&builders[0].libs_dir()));
+    if !problems.is_empty() {
+        return Err(BatchError::Access(problems.join("; ")));
     }
-
-    if let Some(Built::Library(library)) = built.iter().find(|b| matches!(b, Built::Library(_))) {
-        let problems = check_worker_access(&options.worker_program, Some(library));
-        if !problems.is_empty() {
-            return Err(BatchError::Access(problems.join("; ")));
-        }
-    }
-    let pairs: Vec<(usize, usize)> = built
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| matches!(b, Built::Library(_)))
-        .flat_map(|(s, _)| (0..plan.tests.len()).map(move |t| (s, t)))
-        .collect();
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs.max(1))
+        .num_threads(jobs)
         .build()
-        .map_err(|e| BatchError::Pool { jobs: options.jobs, message: e.to_string() })?;
-    let results: Vec<TestOutcome> = pool.install(|| {
-        pairs
-            .par_iter()
-            .map(|&(s, t)| {
-                let Built::Library(library) = &built[s] else { unreachable!("only built submissions are paired") };
-                let test = &plan.tests[t];
-                let (outcome, duration) =
-                    run_test(&options.worker_program, library, &test.source, &test.path, &test.golden, &rubric.limits);
-                reporter.event(GradeEvent::TestFinished {
-                    student: &submissions[s].id,
-                    test: &test.name,
-                    verdict: &outcome.verdict,
-                    duration,
-                });
-                outcome
+        .map_err(|e| BatchError::Pool { jobs, message: e.to_string() })?;
+    // Each submission is built on whichever pool thread takes it, and its tests are then spread over the pool, so
+    // tests of built submissions run while later ones compile. Results are stored by index: the order in which
+    // they finish does not matter.
+    let students = pool.install(|| {
+        submissions
+            .into_par_iter()
+            .map(|submission| {
+                let builder = &builders[rayon::current_thread_index().unwrap_or(0) % builders.len()];
+                let built = build(builder, &submission, reporter);
+                let (tests, build_log) = match &built {
+                    Built::Library(library) => {
+                        (run_tests(rubric, &plan, options, library, &submission, reporter), None)
+                    }
+                    Built::Failed(log) => {
+                        (same_for_all(&plan, Verdict::BuildFailed { log: log.clone() }), Some(log.clone()))
+                    }
+                    Built::GraderFailed(message) => (
+                        same_for_all(
+                            &plan,
+                            Verdict::HarnessError { message: format!("the submission could not be built: {message}") },
+                        ),
+                        None,
+                    ),
+                };
+                let verdicts: Vec<Verdict> = tests.iter().map(|t| t.verdict.clone()).collect();
+                let score = score(rubric, &plan, &verdicts);
+                StudentOutcome { submission, build_log, tests, score }
             })
-            .collect()
+            .collect::<Vec<_>>()
     });
-
-    let mut results = results.into_iter();
-    let students = submissions
-        .into_iter()
-        .zip(built)
-        .map(|(submission, built)| {
-            let (tests, build_log) = match built {
-                Built::Library(_) => (results.by_ref().take(plan.tests.len()).collect::<Vec<_>>(), None),
-                Built::Failed(log) => (
-                    (0..plan.tests.len())
-                        .map(|_| TestOutcome { verdict: Verdict::BuildFailed { log: log.clone() }, actual_gantt: None })
-                        .collect(),
-                    Some(log),
-                ),
-                Built::GraderFailed(message) => (
-                    (0..plan.tests.len())
-                        .map(|_| TestOutcome {
-                            verdict: Verdict::HarnessError {
-                                message: format!("the submission could not be built: {message}"),
-                            },
-                            actual_gantt: None,
-                        })
-                        .collect(),
-                    None,
-                ),
-            };
-            let verdicts: Vec<Verdict> = tests.iter().map(|t| t.verdict.clone()).collect();
-            let score = score(rubric, &plan, &verdicts);
-            StudentOutcome { submission, build_log, tests, score }
-        })
-        .collect();
     reporter.event(GradeEvent::Finished);
     Ok(BatchOutcome { plan, students, warnings })
+}
+
+fn build(builder: &Builder, submission: &Submission, reporter: &dyn Reporter) -> Built {
+    let (built, ok, duration) = match builder.build(&submission.id, &submission.dir) {
+        Ok(BuildOutcome::Built { library, duration }) => (Built::Library(library), true, duration),
+        Ok(BuildOutcome::Failed { summary, duration }) => (Built::Failed(summary), false, duration),
+        Err(e) => (Built::GraderFailed(e.to_string()), false, Duration::ZERO),
+    };
+    reporter.event(GradeEvent::Built { student: &submission.id, ok, duration });
+    built
+}
+
+fn run_tests(
+    rubric: &Rubric,
+    plan: &Plan,
+    options: &BatchOptions,
+    library: &std::path::Path,
+    submission: &Submission,
+    reporter: &dyn Reporter,
+) -> Vec<TestOutcome> {
+    plan.tests
+        .par_iter()
+        .map(|test| {
+            let (outcome, duration) =
+                run_test(&options.worker_program, library, &test.source, &test.path, &test.golden, &rubric.limits);
+            reporter.event(GradeEvent::TestFinished {
+                student: &submission.id,
+                test: &test.name,
+                verdict: &outcome.verdict,
+                duration,
+            });
+            outcome
+        })
+        .collect()
+}
+
+fn same_for_all(plan: &Plan, verdict: Verdict) -> Vec<TestOutcome> {
+    plan.tests.iter().map(|_| TestOutcome { verdict: verdict.clone(), actual_gantt: None }).collect()
 }

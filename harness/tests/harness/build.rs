@@ -343,4 +343,21 @@ fn rebuilding_an_unchanged_submission_returns_its_own_library() {
     assert!(!stride_table(&other));
     let again = expect_built(builder().build("unchanged-a", &fixture("good")).unwrap());
     assert!(stride_table(&again), "the rebuild returned another submission's library");
+    // The same sources under another id, then the other fixture's sources under the first id: each build must
+    // follow its sources, never a fingerprint left by another student or by an earlier version.
+    let renamed = expect_built(builder().build("unchanged-c", &fixture("good")).unwrap());
+    assert!(stride_table(&renamed));
+    let changed = expect_built(builder().build("unchanged-a", &fixture("foreign-files")).unwrap());
+    assert!(!stride_table(&changed), "a changed submission reused its old library");
+}
+
+#[test]
+fn regrading_unchanged_sources_reuses_the_library() {
+    let first = builder().build("regrade", &fixture("good")).unwrap();
+    let BuildOutcome::Built { library, .. } = first else { panic!("expected a build, got {first:?}") };
+    let before = std::fs::metadata(&library).unwrap().modified().unwrap();
+    let second = builder().build("regrade", &fixture("good")).unwrap();
+    let BuildOutcome::Built { library: again, .. } = second else { panic!("expected a build") };
+    assert_eq!(again, library);
+    assert_eq!(std::fs::metadata(&again).unwrap().modified().unwrap(), before, "the library was rebuilt");
 }
