@@ -19,8 +19,8 @@ use serde_saphyr::{Error as YamlError, Location, MessageFormatter, Spanned, User
 
 use super::diag::{Diagnostic, Pos, Source, backticked_list, closest};
 
-/// Largest input file accepted (64 MiB): room for a 10^6-process workload.
-pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+/// Largest input file accepted (256 MiB): room for a 10^6-process workload written with spaces and comments.
+pub const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
 /// Deepest nesting of YAML collections accepted. The formats need 5 levels.
 pub const MAX_DEPTH: usize = 32;
 /// Most events replayed from aliases (`*name`) in one file, and most events recorded for anchors (`&name`), against
@@ -280,7 +280,7 @@ pub(crate) fn too_large(source: &Source<'_>, size: usize) -> Diagnostic {
     Diagnostic::file_error(
         "file-too-large",
         source.path,
-        format!("the file is {size} bytes, more than the limit of {MAX_FILE_BYTES} bytes (64 MiB)"),
+        format!("the file is {size} bytes, more than the limit of {MAX_FILE_BYTES} bytes (256 MiB)"),
         Some("split the workload into several test cases".to_string()),
     )
 }
