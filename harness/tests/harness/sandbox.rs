@@ -174,7 +174,7 @@ struct Fixtures {
 fn fixtures() -> &'static Fixtures {
     static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
     FIXTURES.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sandbox-fixtures");
+        let out = scratch().join("sandbox-fixtures");
         std::fs::create_dir_all(&out).unwrap();
         make_world_readable(&out);
         let c = |name: &str| {
@@ -196,7 +196,7 @@ fn fixtures() -> &'static Fixtures {
             }),
         };
         // When the tests run as root, workers run as `nobody`: say so plainly if it cannot reach us.
-        let problems = check_worker_access(&std::env::current_exe().unwrap(), Some(&fixtures.rust));
+        let problems = check_worker_access(worker_exe(), Some(&fixtures.rust));
         assert!(problems.is_empty(), "workers cannot run here: {problems:?}");
         fixtures
     })
@@ -228,7 +228,7 @@ fn secret_file() -> PathBuf {
     static SECRET: OnceLock<PathBuf> = OnceLock::new();
     SECRET
         .get_or_init(|| {
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sandbox-secret");
+            let dir = scratch().join("sandbox-secret");
             std::fs::create_dir_all(&dir).unwrap();
             make_world_readable(&dir);
             let file = dir.join("expected-trace.txt");
@@ -239,6 +239,32 @@ fn secret_file() -> PathBuf {
             file
         })
         .clone()
+}
+
+/// Where fixtures live: `CARGO_TARGET_TMPDIR` when `nobody` (the workers, when the tests run as root) can reach
+/// it, else a directory under the system temp dir — a checkout under `/root` (`0700`) must pass too.
+fn scratch() -> &'static Path {
+    static SCRATCH: OnceLock<PathBuf> = OnceLock::new();
+    SCRATCH.get_or_init(|| {
+        let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        if check_worker_access(&target, None).is_empty() {
+            return target;
+        }
+        // SAFETY: geteuid has no preconditions.
+        let dir = std::env::temp_dir().join(format!("schedgrade-tests-{}", unsafe { libc::geteuid() }));
+        std::fs::create_dir_all(&dir).unwrap();
+        make_world_readable(&dir);
+        dir
+    })
+}
+
+/// The program workers run: this test binary, or a copy of it that `nobody` can run.
+fn worker_exe() -> &'static Path {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| {
+        harness::grade::execute::reachable_worker_program(&std::env::current_exe().unwrap(), scratch())
+            .expect("a worker program nobody can run")
+    })
 }
 
 /// `chmod 0755`, unless we do not own it (the tests run again as another user).
@@ -256,7 +282,7 @@ fn worker(scenario: &str, library: &Path) -> WorkerCommand {
     // This module's path inside the test crate, wherever the crate root puts it.
     let module = module_path!().split_once("::").map_or("", |(_, rest)| rest);
     let mut cmd = WorkerCommand::new(
-        std::env::current_exe().unwrap(),
+        worker_exe(),
         [format!("{module}::worker_trampoline").as_str(), "--exact", "--nocapture", "--test-threads=1", "-q"],
     );
     cmd.env.push((SCENARIO.into(), scenario.into()));
@@ -637,8 +663,8 @@ fn every_layer_is_probed_and_missing_ones_warn() {
     let warnings = startup_warnings(&layers);
     let missing = layers.iter().filter(|l| matches!(l.state, LayerState::Missing | LayerState::Partial)).count();
     assert_eq!(warnings.len(), missing, "{warnings:?}");
-    let exe = std::env::current_exe().unwrap();
-    assert_eq!(check_worker_access(&exe, Some(&fixtures().rust)), Vec::<String>::new());
+    let exe = worker_exe();
+    assert_eq!(check_worker_access(exe, Some(&fixtures().rust)), Vec::<String>::new());
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
         assert!(!check_worker_access(&exe, Some(Path::new("/root/.bashrc"))).is_empty(), "/root is 0700");
