@@ -667,7 +667,7 @@ fn every_layer_is_probed_and_missing_ones_warn() {
     assert_eq!(check_worker_access(exe, Some(&fixtures().rust)), Vec::<String>::new());
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
-        assert!(!check_worker_access(&exe, Some(Path::new("/root/.bashrc"))).is_empty(), "/root is 0700");
+        assert!(!check_worker_access(exe, Some(Path::new("/root/.bashrc"))).is_empty(), "/root is 0700");
     }
 }
 
