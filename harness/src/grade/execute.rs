@@ -36,8 +36,9 @@ pub fn run_test(
     limits: &RubricLimits,
 ) -> (TestOutcome, std::time::Duration) {
     let started = Instant::now();
-    let request =
-        WorkerRequest { case_source: case_source.to_owned(), case_origin: case_origin.to_string_lossy().into_owned() };
+    // Only the file name: the case's directory is where its golden trace lives, and the worker gets no path to it.
+    let case_origin = case_origin.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let request = WorkerRequest { case_source: case_source.to_owned(), case_origin };
     let mut command = WorkerCommand::new(worker_program, [WORKER_SUBCOMMAND.as_ref(), library.as_os_str()]);
     command.stdin_payload = serde_json::to_vec(&request).expect("a request always serialises");
     command.limits = worker_limits(limits);

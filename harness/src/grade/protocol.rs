@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 pub struct WorkerRequest {
     /// The test case's YAML source.
     pub case_source: String,
-    /// The case's file name, for messages and the default case name.
+    /// The case's file name without its directory (for messages and the default case name): the directory holds
+    /// the golden trace.
     pub case_origin: String,
 }
 

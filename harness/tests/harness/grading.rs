@@ -133,3 +133,58 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Every verdict as students read it, in one snapshot: a change of wording shows up in review.
+#[test]
+fn every_verdict_renders_for_students() {
+    use harness::report::markdown::failure_details;
+    use harness::verdict::Clock;
+    let divergence = first_divergence(
+        &["     0 cpu0  A ready -> running   dispatch slice=2"],
+        &["     0 cpu0  B ready -> running   dispatch slice=2"],
+    )
+    .expect("differs");
+    let verdicts = [
+        Verdict::Passed,
+        Verdict::WrongTrace { divergence },
+        Verdict::Timeout { clock: Clock::Cpu, limit_ms: 2000 },
+        Verdict::Timeout { clock: Clock::Wall, limit_ms: 5000 },
+        Verdict::Crashed { signal: "SIGSEGV".into() },
+        Verdict::Panicked {
+            hook: "pick_next".into(),
+            message: "index out of bounds (at src/rr.rs:12:9) (at t=4)".into(),
+        },
+        Verdict::NotImplemented {
+            hook: "new".into(),
+            message: "not yet implemented: rr (at src/rr.rs:30:9) (at t=0)".into(),
+        },
+        Verdict::ContractViolation {
+            hook: "time_slice".into(),
+            message: "returned `Some(0)` for `P1` (at t=0)".into(),
+        },
+        Verdict::MemoryLimit { limit_mib: 512 },
+        Verdict::OutputLimit { limit_kib: 64 },
+        Verdict::NoResult { detail: "the worker exited with code 0 without sending a result".into() },
+        Verdict::SandboxViolation { syscall: "socket".into() },
+        Verdict::AbiMismatch { message: "built against ABI 2, the grader speaks ABI 1".into() },
+        Verdict::BuildFailed { log: "error[E0308]: mismatched types\n --> src/lib.rs:9:28".into() },
+        Verdict::HarnessError { message: "cannot spawn the worker".into() },
+    ];
+    let mut names: Vec<&str> = verdicts.iter().map(Verdict::name).collect();
+    names.dedup();
+    assert_eq!(names, Verdict::NAMES, "an example of every verdict, in the documented order");
+    let gantt = vec!["cpu0  |A    |B  |".to_owned(), "      0     2   3".to_owned()];
+    let rendered: String = verdicts
+        .iter()
+        .map(|v| {
+            let details = failure_details(
+                v,
+                Some("RR puts every newly ready process at the tail."),
+                &gantt,
+                Some("cpu0  |B    |A  |\n      0     2   3"),
+            );
+            format!("## {}\n{details}\n", v.name())
+        })
+        .collect();
+    insta::assert_snapshot!("every_verdict", rendered);
+}
