@@ -41,8 +41,7 @@ pub fn check(dir: &Path, filter: Option<&str>, config: &Path, jobs: usize, cache
             return exit_code::BAD_INPUT;
         }
     };
-    let id = crate_dir.file_name().and_then(|n| n.to_str()).filter(|n| !n.starts_with('.')).unwrap_or("submission");
-    let id: String = id.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+    let id = setup::student_id(&crate_dir);
     let cache = setup::cache(cache);
     let (worker_program, launcher) = match (setup::worker_program(&cache), Builder::self_launcher()) {
         (Ok(program), Ok(launcher)) => (program, launcher),

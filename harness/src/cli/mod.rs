@@ -47,11 +47,12 @@ pub enum SchemaKind {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate one test case with the reference and print its trace, Gantt chart and metrics.
+    /// Simulate one test case and print its trace, Gantt chart and metrics.
     Run {
         /// The test case (YAML).
         case: PathBuf,
-        /// Which implementation to run: `reference`.
+        /// Which implementation to run: `reference`, or the directory of a student crate (built and run in the
+        /// sandbox exactly as the grader does).
         #[arg(long = "impl", default_value = "reference")]
         implementation: String,
         /// Output format.

@@ -4,8 +4,13 @@ use std::io::Write as _;
 use std::path::Path;
 
 use super::Format;
+use super::setup;
 use crate::case::load_case;
 use crate::exit_code;
+use crate::grade::execute::{request, run_request};
+use crate::grade::golden::Golden;
+use crate::grade::judge::judge_response;
+use crate::grade::protocol::WorkerEnd;
 use crate::policy::{reference_table, run_case};
 use crate::sim::RunEnd;
 use crate::trace::{Discard, Metrics, Recorder, json, text};
@@ -19,12 +24,7 @@ pub fn run(path: &Path, implementation: &str, format: Format) -> i32 {
         }
     };
     if implementation != "reference" {
-        eprintln!(
-            "error: unknown implementation `{implementation}`\n  = hint: use `--impl reference`; to run your own \
-             crate, use `schedgrade check YOUR_CRATE --filter {}`",
-            case.name
-        );
-        return exit_code::USAGE;
+        return run_submission(path, &case, Path::new(implementation), format);
     }
     let Some(table) = reference_table(case.scheduler.policy) else {
         eprintln!(
@@ -61,5 +61,48 @@ pub fn run(path: &Path, implementation: &str, format: Format) -> i32 {
     match end {
         RunEnd::Completed => exit_code::SUCCESS,
         RunEnd::Faulted { .. } | RunEnd::Violated(_) => exit_code::TESTS_FAILED,
+    }
+}
+
+/// `--impl CRATE`: builds the crate exactly as the grader does and runs the case in a sandboxed worker, printing
+/// the submission's own trace, Gantt chart and metrics.
+fn run_submission(path: &Path, case: &crate::case::Case, crate_dir: &Path, format: Format) -> i32 {
+    if format != Format::Text {
+        eprintln!(
+            "error: `--impl CRATE` prints the text rendering only\n  = hint: drop `--format`, or use `--impl reference`"
+        );
+        return exit_code::USAGE;
+    }
+    let source = match std::fs::read_to_string(path) {
+        Ok(source) => source,
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", path.display());
+            return exit_code::BAD_INPUT;
+        }
+    };
+    let (worker, library) = match setup::build_one(crate_dir) {
+        Ok(built) => built,
+        Err(code) => return code,
+    };
+    let limits = crate::rubric::Limits::default();
+    match run_request(&worker, &library, &request(&source, path, true), &limits) {
+        Ok(response) => {
+            match &response.text {
+                Some(text) => print!("{text}"),
+                // The policy never ran (not exported, wrong ABI): say why, as a grade would.
+                None => {
+                    let nothing = Golden { path: path.to_owned(), trace: Vec::new(), gantt: Vec::new() };
+                    println!("case: {}\noutcome: {}", case.name, judge_response(&response, &nothing).summary());
+                }
+            }
+            match response.end {
+                WorkerEnd::Completed => exit_code::SUCCESS,
+                _ => exit_code::TESTS_FAILED,
+            }
+        }
+        Err(verdict) => {
+            println!("case: {}\noutcome: {} ({})", case.name, verdict.name(), verdict.summary());
+            if verdict.gradable() { exit_code::TESTS_FAILED } else { exit_code::INTERNAL }
+        }
     }
 }

@@ -29,3 +29,41 @@ pub fn worker_program(cache: &Path) -> Result<PathBuf, String> {
 pub fn sandbox_warnings() -> Vec<String> {
     startup_warnings(&probe_layers())
 }
+
+/// A student id from a crate directory's name: its safe characters, or `submission`.
+pub fn student_id(crate_dir: &Path) -> String {
+    let name = crate_dir.file_name().and_then(|n| n.to_str()).filter(|n| !n.starts_with('.')).unwrap_or("submission");
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect()
+}
+
+/// Builds one crate as the grader does (sandboxed, with the shared cache): the worker program and the library, or
+/// (after printing what went wrong) the exit code to return.
+pub fn build_one(crate_dir: &Path) -> Result<(PathBuf, PathBuf), i32> {
+    use crate::build::{BuildOutcome, Builder, BuilderOptions};
+    use crate::exit_code;
+    let cache = cache(None);
+    let prepared = worker_program(&cache).and_then(|worker| {
+        let launcher = Builder::self_launcher().map_err(|e| e.to_string())?;
+        let options = BuilderOptions { launcher: Some(launcher), ..BuilderOptions::default() };
+        let builder = Builder::new(cache.join("slot-0"), options).map_err(|e| e.to_string())?;
+        Ok((worker, builder))
+    });
+    let (worker, builder) = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(exit_code::INTERNAL);
+        }
+    };
+    match builder.build(&student_id(crate_dir), crate_dir) {
+        Ok(BuildOutcome::Built { library, .. }) => Ok((worker, library)),
+        Ok(BuildOutcome::Failed { summary, .. }) => {
+            println!("build failed:\n{summary}");
+            Err(exit_code::BUILD_FAILED)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(exit_code::INTERNAL)
+        }
+    }
+}

@@ -36,30 +36,45 @@ pub fn run_test(
     limits: &RubricLimits,
 ) -> (TestOutcome, std::time::Duration) {
     let started = Instant::now();
-    // Only the file name: the case's directory is where its golden trace lives, and the worker gets no path to it.
-    let case_origin = case_origin.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let request = WorkerRequest { case_source: case_source.to_owned(), case_origin };
-    let mut command = WorkerCommand::new(worker_program, [WORKER_SUBCOMMAND.as_ref(), library.as_os_str()]);
-    command.stdin_payload = serde_json::to_vec(&request).expect("a request always serialises");
-    command.limits = worker_limits(limits);
-    let outcome = match run_worker(&command) {
-        Err(e) => TestOutcome { verdict: Verdict::HarnessError { message: e.to_string() }, actual_gantt: None },
-        Ok(exit) => judge_raw(exit.outcome(), golden, limits),
+    let outcome = match run_request(worker_program, library, &request(case_source, case_origin, false), limits) {
+        Ok(response) => TestOutcome {
+            verdict: judge_response(&response, golden),
+            actual_gantt: (!response.gantt.is_empty()).then_some(response.gantt),
+        },
+        Err(verdict) => TestOutcome { verdict, actual_gantt: None },
     };
     (outcome, started.elapsed())
 }
 
-/// The verdict of a worker run, from the sandbox's classification.
-pub fn judge_raw(raw: RawOutcome, golden: &Golden, limits: &RubricLimits) -> TestOutcome {
-    let verdict = match raw {
+/// The request for one case. Only the case's file name goes with it: its directory is where the golden trace
+/// lives, and the worker gets no path to it.
+pub fn request(case_source: &str, case_origin: &Path, full_text: bool) -> WorkerRequest {
+    let case_origin = case_origin.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    WorkerRequest { case_source: case_source.to_owned(), case_origin, full_text }
+}
+
+/// Runs `request` against `library` in a fresh sandboxed worker: its response, or the verdict of whatever went
+/// wrong (a timeout, a crash, a malformed result, ...).
+pub fn run_request(
+    worker_program: &Path,
+    library: &Path,
+    request: &WorkerRequest,
+    limits: &RubricLimits,
+) -> Result<WorkerResponse, Verdict> {
+    let mut command = WorkerCommand::new(worker_program, [WORKER_SUBCOMMAND.as_ref(), library.as_os_str()]);
+    command.stdin_payload = serde_json::to_vec(request).expect("a request always serialises");
+    command.limits = worker_limits(limits);
+    match run_worker(&command) {
+        Err(e) => Err(Verdict::HarnessError { message: e.to_string() }),
+        Ok(exit) => judge_raw(exit.outcome(), limits),
+    }
+}
+
+/// The response of a worker run, or the verdict of the sandbox's classification when there is none.
+pub fn judge_raw(raw: RawOutcome, limits: &RubricLimits) -> Result<WorkerResponse, Verdict> {
+    Err(match raw {
         RawOutcome::Result(bytes) => {
-            return match serde_json::from_slice::<WorkerResponse>(&bytes) {
-                Ok(response) => TestOutcome {
-                    verdict: judge_response(&response, golden),
-                    actual_gantt: (!response.gantt.is_empty()).then_some(response.gantt),
-                },
-                Err(e) => TestOutcome { verdict: malformed_response(&e.to_string()), actual_gantt: None },
-            };
+            return serde_json::from_slice::<WorkerResponse>(&bytes).map_err(|e| malformed_response(&e.to_string()));
         }
         RawOutcome::CpuTimeout => Verdict::Timeout { clock: Clock::Cpu, limit_ms: limits.cpu_ms },
         RawOutcome::WallTimeout => Verdict::Timeout { clock: Clock::Wall, limit_ms: limits.wall_ms },
@@ -77,8 +92,7 @@ pub fn judge_raw(raw: RawOutcome, golden: &Golden, limits: &RubricLimits) -> Tes
         RawOutcome::NoResult { exit_code } => {
             Verdict::NoResult { detail: format!("the worker exited with code {exit_code} without sending a result") }
         }
-    };
-    TestOutcome { verdict, actual_gantt: None }
+    })
 }
 
 /// `exe` if the workers (`nobody`, when grading as root) can run it, or else a copy of it in `cache`: a grader

@@ -15,6 +15,9 @@ pub struct WorkerRequest {
     /// The case's file name without its directory (for messages and the default case name): the directory holds
     /// the golden trace.
     pub case_origin: String,
+    /// Also send the full text rendering (header, trace, Gantt chart, metrics), for `schedgrade run --impl`.
+    #[serde(default)]
+    pub full_text: bool,
 }
 
 /// How a policy hook failed, as reported by the worker.
@@ -53,12 +56,15 @@ pub struct WorkerResponse {
     pub trace: Vec<String>,
     /// The rendered Gantt chart of the run.
     pub gantt: String,
+    /// The full text rendering, when the request asked for it.
+    #[serde(default)]
+    pub text: Option<String>,
 }
 
 impl WorkerResponse {
     /// The response of a worker that could not run the policy at all.
     pub fn without_run(end: WorkerEnd) -> WorkerResponse {
-        WorkerResponse { end, trace: Vec::new(), gantt: String::new() }
+        WorkerResponse { end, trace: Vec::new(), gantt: String::new(), text: None }
     }
 }
 
@@ -82,7 +88,7 @@ pub fn respond(
     let mut recorder = Recorder::default();
     let result = crate::policy::run_case(&case, table, &mut recorder);
     let metrics = Metrics::compute(&case, &result);
-    let end = match result.end {
+    let end = match result.end.clone() {
         RunEnd::Completed => WorkerEnd::Completed,
         RunEnd::Faulted { time, fault } => WorkerEnd::Faulted {
             time,
@@ -97,9 +103,12 @@ pub fn respond(
         },
         RunEnd::Violated(v) => WorkerEnd::Violated { time: v.time, hook: v.hook.as_str().into(), message: v.message },
     };
+    let full_text =
+        request.full_text.then(|| text::render(&case, &recorder.events, &recorder.segments, &metrics, &result.end));
     WorkerResponse {
         end,
         trace: text::trace_lines(&case, &recorder.events),
         gantt: gantt::render(&case, &recorder.segments, metrics.summary.makespan),
+        text: full_text,
     }
 }

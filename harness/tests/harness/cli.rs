@@ -112,3 +112,21 @@ fn lint_accepts_the_bundled_rubric() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("0 errors"), "{}", stderr(&out));
 }
+
+#[test]
+fn run_with_a_student_crate_prints_the_submission_trace() {
+    let out = schedgrade(&["run", "testcases/rr/rr-stallings-q1.yaml", "--impl", "examples/submissions/rr-tie-bug"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("== trace ==") && text.contains("== gantt ==") && text.contains("== metrics =="), "{text}");
+    // The tie bug: at t=2 the timed-out A is dispatched again instead of the newly arrived B.
+    let trace = harness::trace::text::extract_trace(&text).expect("a trace section");
+    assert_eq!(
+        trace[6].split_whitespace().collect::<Vec<_>>(),
+        ["2", "cpu0", "A", "ready", "->", "running", "dispatch", "slice=1"]
+    );
+
+    let missing = schedgrade(&["run", "testcases/rr/rr-stallings-q1.yaml", "--impl", "examples/submissions/panics"]);
+    assert_eq!(missing.status.code(), Some(harness::exit_code::TESTS_FAILED));
+    assert!(stdout(&missing).contains("does not export the `rr` policy"), "{}", stdout(&missing));
+}

@@ -15,7 +15,7 @@ fn golden(lines: &[&str]) -> Golden {
 }
 
 fn response(end: WorkerEnd, trace: &[&str]) -> WorkerResponse {
-    WorkerResponse { end, trace: trace.iter().map(|l| l.to_string()).collect(), gantt: String::new() }
+    WorkerResponse { end, trace: trace.iter().map(|l| l.to_string()).collect(), gantt: String::new(), text: None }
 }
 
 #[test]
