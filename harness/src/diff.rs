@@ -2,7 +2,6 @@
 //! with sides labelled `expected (reference)` and `actual (submission)`.
 
 use serde::Serialize;
-use similar::TextDiff;
 
 /// Lines of common context shown before the divergence.
 pub const CONTEXT: usize = 3;
@@ -66,13 +65,4 @@ impl Divergence {
         side(&mut out, "actual (submission)", &self.actual, self.actual_len);
         out
     }
-}
-
-/// A unified diff of two whole renderings (e.g. Gantt charts), labelled like [`Divergence::render`].
-pub fn unified(expected: &str, actual: &str) -> String {
-    TextDiff::from_lines(expected, actual)
-        .unified_diff()
-        .context_radius(CONTEXT)
-        .header("expected (reference)", "actual (submission)")
-        .to_string()
 }

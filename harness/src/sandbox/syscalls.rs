@@ -341,52 +341,6 @@ pub(crate) const TABLE: &[(u16, &str)] = &[
     (333, "io_pgetevents"),
     (334, "rseq"),
     (335, "uretprobe"),
-    (424, "pidfd_send_signal"),
-    (425, "io_uring_setup"),
-    (426, "io_uring_enter"),
-    (427, "io_uring_register"),
-    (428, "open_tree"),
-    (429, "move_mount"),
-    (430, "fsopen"),
-    (431, "fsconfig"),
-    (432, "fsmount"),
-    (433, "fspick"),
-    (434, "pidfd_open"),
-    (435, "clone3"),
-    (436, "close_range"),
-    (437, "openat2"),
-    (438, "pidfd_getfd"),
-    (439, "faccessat2"),
-    (440, "process_madvise"),
-    (441, "epoll_pwait2"),
-    (442, "mount_setattr"),
-    (443, "quotactl_fd"),
-    (444, "landlock_create_ruleset"),
-    (445, "landlock_add_rule"),
-    (446, "landlock_restrict_self"),
-    (447, "memfd_secret"),
-    (448, "process_mrelease"),
-    (449, "futex_waitv"),
-    (450, "set_mempolicy_home_node"),
-    (451, "cachestat"),
-    (452, "fchmodat2"),
-    (453, "map_shadow_stack"),
-    (454, "futex_wake"),
-    (455, "futex_wait"),
-    (456, "futex_requeue"),
-    (457, "statmount"),
-    (458, "listmount"),
-    (459, "lsm_get_self_attr"),
-    (460, "lsm_set_self_attr"),
-    (461, "lsm_list_modules"),
-    (462, "mseal"),
-    (463, "setxattrat"),
-    (464, "getxattrat"),
-    (465, "listxattrat"),
-    (466, "removexattrat"),
-    (467, "open_tree_attr"),
-    (468, "file_getattr"),
-    (469, "file_setattr"),
 ];
 
 #[cfg(target_arch = "aarch64")]
@@ -670,6 +624,13 @@ pub(crate) const TABLE: &[(u16, &str)] = &[
     (292, "io_pgetevents"),
     (293, "rseq"),
     (294, "kexec_file_load"),
+];
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub(crate) const TABLE: &[(u16, &str)] = &[];
+
+/// Since Linux 5.1 (424), new syscalls get the same number on every architecture.
+const GENERIC: &[(u16, &str)] = &[
     (424, "pidfd_send_signal"),
     (425, "io_uring_setup"),
     (426, "io_uring_enter"),
@@ -718,11 +679,14 @@ pub(crate) const TABLE: &[(u16, &str)] = &[
     (469, "file_setattr"),
 ];
 
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-pub(crate) const TABLE: &[(u16, &str)] = &[];
-
 /// The name of syscall `nr` on this architecture, if known. Async-signal-safe: no allocation, no locks.
 pub(crate) fn name(nr: i64) -> Option<&'static str> {
     let nr = u16::try_from(nr).ok()?;
-    TABLE.binary_search_by_key(&nr, |&(n, _)| n).ok().map(|i| TABLE[i].1)
+    let table = if nr >= GENERIC[0].0 { GENERIC } else { TABLE };
+    table.binary_search_by_key(&nr, |&(n, _)| n).ok().map(|i| table[i].1)
+}
+
+/// The number of syscall `name` on this architecture, if known.
+pub(crate) fn number(name: &str) -> Option<u16> {
+    TABLE.iter().chain(GENERIC).find(|(_, n)| *n == name).map(|&(nr, _)| nr)
 }

@@ -376,7 +376,7 @@ fn apply(program: BpfProgram, stage: &'static str) -> Result<(), SetupError> {
 }
 
 fn syscall_number(name: &str) -> Option<i64> {
-    syscalls::TABLE.iter().find(|(_, n)| *n == name).map(|&(nr, _)| i64::from(nr))
+    syscalls::number(name).map(i64::from)
 }
 
 fn cond(arg: u8, op: SeccompCmpOp, value: u64) -> Result<SeccompCondition, SetupError> {
