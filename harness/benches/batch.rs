@@ -30,7 +30,7 @@ use harness::grade::execute::run_test;
 use harness::grade::golden::load_golden;
 use harness::grade::{BatchOptions, GradeEvent, Reporter, discover_submissions, grade, plan};
 use harness::rubric::{Limits, load_rubric};
-use harness::sandbox::check_worker_access;
+use harness::sandbox::WorkerProgram;
 
 const SCHEDGRADE: &str = env!("CARGO_BIN_EXE_schedgrade");
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
@@ -51,17 +51,9 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The worker program, as `grade` picks it: this binary, or a copy `nobody` can run.
-fn worker_program(scratch: &Path) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt as _;
-    let exe = PathBuf::from(SCHEDGRADE);
-    if check_worker_access(&exe, None).is_empty() {
-        return exe;
-    }
-    let copy = scratch.join("schedgrade-worker");
-    fs::copy(&exe, &copy).expect("copy the worker");
-    fs::set_permissions(&copy, fs::Permissions::from_mode(0o755)).expect("chmod the worker");
-    copy
+/// The worker program, as `grade` picks it: the embedded worker.
+fn worker_program() -> &'static WorkerProgram {
+    WorkerProgram::embedded().expect("the embedded worker")
 }
 
 fn launcher() -> Option<Vec<OsString>> {
@@ -112,14 +104,14 @@ fn worker_mode(runs: usize) {
         }
         BuildOutcome::Failed { summary, .. } => panic!("{summary}"),
     };
-    let program = worker_program(&root);
+    let program = worker_program();
     let case = repo().join(SMALLEST_CASE);
     let source = fs::read_to_string(&case).expect("read the case");
     let golden = load_golden(&case).expect("its golden trace");
     let limits = Limits::default();
     let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
-            let (outcome, duration) = run_test(&program, &library, &source, &case, &golden, &limits);
+            let (outcome, duration) = run_test(program, &library, &source, &case, &golden, &limits);
             assert!(outcome.verdict.passed(), "{:?}", outcome.verdict);
             duration
         })
@@ -230,7 +222,7 @@ fn phases_mode(count: usize) {
     let submissions_dir = root.join("submissions");
     make_submissions(&submissions_dir, count);
     let rubric = load_rubric(&repo.join("grading.yaml")).expect("load the rubric");
-    let program = worker_program(&root);
+    let program = worker_program();
     println!(
         "| jobs | cache | build phase (s) | per-submission build median / max (s) | test phase (s) | tests | \
          per-test median / p90 (ms) | passed |"
@@ -241,12 +233,8 @@ fn phases_mode(count: usize) {
         for pass in ["cold", "warm"] {
             let plan = plan(&rubric, |_| true, None).expect("plan the batch");
             let submissions = discover_submissions(&submissions_dir).expect("the submissions");
-            let options = BatchOptions {
-                jobs,
-                cache: cache.clone(),
-                worker_program: program.clone(),
-                build_launcher: launcher(),
-            };
+            let options =
+                BatchOptions { jobs, cache: cache.clone(), worker_program: program, build_launcher: launcher() };
             let timeline = Timeline::default();
             grade(&rubric, plan, submissions, &options, Vec::new(), &timeline).expect("grade the batch");
             let start = timeline.start.lock().unwrap().expect("started");

@@ -43,7 +43,7 @@ pub fn check(dir: &Path, filter: Option<&str>, config: &Path, jobs: usize, cache
     };
     let id = setup::student_id(&crate_dir);
     let cache = setup::cache(cache);
-    let (worker_program, launcher) = match (setup::worker_program(&cache), Builder::self_launcher()) {
+    let (worker_program, launcher) = match (setup::worker_program(), Builder::self_launcher()) {
         (Ok(program), Ok(launcher)) => (program, launcher),
         (Err(e), _) => {
             eprintln!("error: {e}");

@@ -26,12 +26,10 @@ pub fn grade(submissions: &Path, config: &Path, out: &Path, jobs: usize, cache: 
             }
         };
     let cache = setup::cache(cache);
-    let worker_program = match setup::worker_program(&cache) {
+    let worker_program = match setup::worker_program() {
         Ok(program) => program,
         Err(e) => {
-            eprintln!(
-                "error: {e}\n  = hint: install `schedgrade` where the `nobody` user can run it, or pass `--cache`"
-            );
+            eprintln!("error: {e}");
             return exit_code::INTERNAL;
         }
     };

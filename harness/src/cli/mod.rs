@@ -15,7 +15,6 @@ mod lint;
 mod new;
 mod run;
 mod setup;
-mod worker;
 
 /// Grade CPU-scheduling assignments by diffing simulated-kernel traces against golden traces.
 #[derive(Debug, Parser)]
@@ -120,12 +119,9 @@ pub enum Command {
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     let args: Vec<OsString> = std::env::args_os().collect();
-    // The hidden subcommands run before clap and before any thread exists: the build sandbox execs cargo, and
-    // the worker must stay single-threaded until it has entered its sandbox.
-    match args.get(1).and_then(|a| a.to_str()) {
-        Some(crate::build::SANDBOX_SUBCOMMAND) => crate::build::exec_sandboxed_build(args[2..].iter().cloned()),
-        Some(crate::grade::execute::WORKER_SUBCOMMAND) => worker::main(&args[2..]),
-        _ => {}
+    // The hidden subcommand runs before clap and before any thread exists: the build sandbox execs cargo.
+    if args.get(1).and_then(|a| a.to_str()) == Some(crate::build::SANDBOX_SUBCOMMAND) {
+        crate::build::exec_sandboxed_build(args[2..].iter().cloned());
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,

@@ -85,7 +85,7 @@ fn run_submission(path: &Path, case: &crate::case::Case, crate_dir: &Path, forma
         Err(code) => return code,
     };
     let limits = crate::rubric::Limits::default();
-    match run_request(&worker, &library, &request(&source, path, true), &limits) {
+    match run_request(worker, &library, &request(&source, path, true), &limits) {
         Ok(response) => {
             match &response.text {
                 Some(text) => print!("{text}"),

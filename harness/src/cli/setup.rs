@@ -3,8 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::grade::execute::reachable_worker_program;
-use crate::sandbox::{probe_layers, startup_warnings};
+use crate::sandbox::{WorkerProgram, probe_layers, startup_warnings};
 
 /// `--jobs`, defaulting to the number of cores.
 pub fn jobs(jobs: Option<usize>) -> usize {
@@ -19,10 +18,9 @@ pub fn cache(cache: Option<PathBuf>) -> PathBuf {
     cache.unwrap_or_else(|| std::env::temp_dir().join(format!("schedgrade-cache-{uid}")))
 }
 
-/// The program workers run: this binary, or a copy `nobody` can reach (see [`reachable_worker_program`]).
-pub fn worker_program(cache: &Path) -> Result<PathBuf, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the `schedgrade` binary: {e}"))?;
-    reachable_worker_program(&exe, cache)
+/// The program workers run: the embedded `schedgrade-worker`.
+pub fn worker_program() -> Result<&'static WorkerProgram, String> {
+    WorkerProgram::embedded().map_err(|e| e.to_string())
 }
 
 /// The warnings to show when grading starts: missing sandbox layers.
@@ -38,11 +36,11 @@ pub fn student_id(crate_dir: &Path) -> String {
 
 /// Builds one crate as the grader does (sandboxed, with the shared cache): the worker program and the library, or
 /// (after printing what went wrong) the exit code to return.
-pub fn build_one(crate_dir: &Path) -> Result<(PathBuf, PathBuf), i32> {
+pub fn build_one(crate_dir: &Path) -> Result<(&'static WorkerProgram, PathBuf), i32> {
     use crate::build::{BuildOutcome, Builder, BuilderOptions};
     use crate::exit_code;
     let cache = cache(None);
-    let prepared = worker_program(&cache).and_then(|worker| {
+    let prepared = worker_program().and_then(|worker| {
         let launcher = Builder::self_launcher().map_err(|e| e.to_string())?;
         let options = BuilderOptions { launcher: Some(launcher), ..BuilderOptions::default() };
         let builder = Builder::new(cache.join("slot-0"), options).map_err(|e| e.to_string())?;

@@ -3,6 +3,8 @@
 //! Results are stored by index, so the outputs do not depend on `jobs` or on completion order.
 
 use std::path::PathBuf;
+
+use crate::sandbox::WorkerProgram;
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -14,7 +16,6 @@ use super::plan::{Plan, Submission};
 use super::score::score;
 use crate::build::{BuildError, BuildOutcome, Builder, BuilderOptions};
 use crate::rubric::Rubric;
-use crate::sandbox::check_worker_access;
 use crate::verdict::Verdict;
 
 /// How to run a batch.
@@ -25,7 +26,7 @@ pub struct BatchOptions {
     /// Where builds are cached (`contract/`, `target/`, `libs/`).
     pub cache: PathBuf,
     /// The program workers run: the `schedgrade` binary itself.
-    pub worker_program: PathBuf,
+    pub worker_program: &'static WorkerProgram,
     /// The build sandbox launcher (`[schedgrade, __build]`), or `None` to build without Landlock (tests only).
     pub build_launcher: Option<Vec<std::ffi::OsString>>,
 }
@@ -71,10 +72,6 @@ pub fn grade(
     let builders = (0..jobs)
         .map(|slot| Builder::new(options.cache.join(format!("slot-{slot}")), build_options.clone()))
         .collect::<Result<Vec<_>, _>>()?;
-    let problems = check_worker_access(&options.worker_program, Some(&builders[0].libs_dir()));
-    if !problems.is_empty() {
-        return Err(BatchError::Access(problems.join("; ")));
-    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
@@ -135,7 +132,7 @@ fn run_tests(
         .par_iter()
         .map(|test| {
             let (outcome, duration) =
-                run_test(&options.worker_program, library, &test.source, &test.path, &test.golden, &rubric.limits);
+                run_test(options.worker_program, library, &test.source, &test.path, &test.golden, &rubric.limits);
             reporter.event(GradeEvent::TestFinished {
                 student: &submission.id,
                 test: &test.name,

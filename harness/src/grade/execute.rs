@@ -1,7 +1,7 @@
 //! Running one (submission, test) pair: a fresh sandboxed worker per test, and the mapping from whatever
 //! happened to a [`Verdict`].
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use super::golden::Golden;
@@ -9,11 +9,8 @@ use super::judge::{judge_response, malformed_response};
 use super::outcome::TestOutcome;
 use super::protocol::{WorkerRequest, WorkerResponse};
 use crate::rubric::Limits as RubricLimits;
-use crate::sandbox::{Limits, RawOutcome, WorkerCommand, check_worker_access, run_worker};
+use crate::sandbox::{Limits, RawOutcome, WorkerCommand, WorkerProgram, run_worker};
 use crate::verdict::{Clock, Verdict};
-
-/// The hidden subcommand that runs a worker.
-pub const WORKER_SUBCOMMAND: &str = "__worker";
 
 /// The sandbox limits of one test, from the rubric.
 pub fn worker_limits(limits: &RubricLimits) -> Limits {
@@ -28,7 +25,7 @@ pub fn worker_limits(limits: &RubricLimits) -> Limits {
 
 /// Runs `case_source` against `library` in a fresh worker and judges the result against `golden`.
 pub fn run_test(
-    worker_program: &Path,
+    worker_program: &'static WorkerProgram,
     library: &Path,
     case_source: &str,
     case_origin: &Path,
@@ -56,12 +53,12 @@ pub fn request(case_source: &str, case_origin: &Path, full_text: bool) -> Worker
 /// Runs `request` against `library` in a fresh sandboxed worker: its response, or the verdict of whatever went
 /// wrong (a timeout, a crash, a malformed result, ...).
 pub fn run_request(
-    worker_program: &Path,
+    worker_program: &'static WorkerProgram,
     library: &Path,
     request: &WorkerRequest,
     limits: &RubricLimits,
 ) -> Result<WorkerResponse, Verdict> {
-    let mut command = WorkerCommand::new(worker_program, [WORKER_SUBCOMMAND.as_ref(), library.as_os_str()]);
+    let mut command = WorkerCommand::new(worker_program, Some(library.to_owned()));
     command.stdin_payload = serde_json::to_vec(request).expect("a request always serialises");
     command.limits = worker_limits(limits);
     match run_worker(&command) {
@@ -82,10 +79,10 @@ pub fn judge_raw(raw: RawOutcome, limits: &RubricLimits) -> Result<WorkerRespons
         RawOutcome::MemoryLimit => Verdict::MemoryLimit { limit_mib: limits.memory_mib },
         RawOutcome::OutputLimit => Verdict::OutputLimit { limit_kib: limits.output_kib },
         RawOutcome::SandboxViolation { syscall } => Verdict::SandboxViolation { syscall },
-        RawOutcome::WorkerError(e) => match e.kind.as_str() {
-            "abi-mismatch" | "missing-symbol" | "load-error" => Verdict::AbiMismatch { message: e.message },
-            _ => Verdict::HarnessError { message: format!("worker error `{}`: {}", e.kind, e.message) },
-        },
+        RawOutcome::WorkerError(e) => {
+            Verdict::HarnessError { message: format!("worker error `{}`: {}", e.kind, e.message) }
+        }
+        RawOutcome::LoadFailed(e) => Verdict::AbiMismatch { message: e.message },
         RawOutcome::BadResult { problem } => {
             Verdict::NoResult { detail: format!("the result channel was misused: {problem}") }
         }
@@ -93,29 +90,4 @@ pub fn judge_raw(raw: RawOutcome, limits: &RubricLimits) -> Result<WorkerRespons
             Verdict::NoResult { detail: format!("the worker exited with code {exit_code} without sending a result") }
         }
     })
-}
-
-/// `exe` if the workers (`nobody`, when grading as root) can run it, or else a copy of it in `cache`: a grader
-/// installed or built under `/root`, which is `0700`, still works.
-pub fn reachable_worker_program(exe: &Path, cache: &Path) -> Result<PathBuf, String> {
-    if check_worker_access(exe, None).is_empty() {
-        return Ok(exe.to_owned());
-    }
-    let bin = cache.join("bin");
-    let copy = bin.join("schedgrade-worker");
-    let copy_it = || -> std::io::Result<()> {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::create_dir_all(&bin)?;
-        std::fs::set_permissions(cache, std::fs::Permissions::from_mode(0o755))?;
-        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755))?;
-        let temp = bin.join(format!("schedgrade-worker.{}", std::process::id()));
-        std::fs::copy(exe, &temp)?;
-        std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o755))?;
-        std::fs::rename(&temp, &copy)
-    };
-    copy_it().map_err(|e| format!("cannot copy the worker binary to `{}`: {e}", copy.display()))?;
-    match check_worker_access(&copy, None).as_slice() {
-        [] => Ok(copy),
-        problems => Err(problems.join("; ")),
-    }
 }

@@ -33,7 +33,6 @@ pub fn judge_response(response: &WorkerResponse, golden: &Golden) -> Verdict {
             hook: "export_schedulers!".into(),
             message: format!("the library does not export the `{policy}` policy; list it in `export_schedulers!`"),
         },
-        WorkerEnd::WorkerError { message } => Verdict::HarnessError { message: message.clone() },
     }
 }
 

@@ -19,8 +19,9 @@ pub mod golden;
 pub mod judge;
 pub mod outcome;
 pub mod plan;
-pub mod protocol;
 pub mod score;
+
+pub use schedgrade_kernel::protocol;
 
 pub use batch::{BatchError, BatchOptions, grade};
 pub use events::{GradeEvent, Reporter, Silent};

@@ -18,12 +18,25 @@ pub enum SandboxError {
     },
     /// The worker could not be started (including a failure of the pre-exec sandbox steps).
     #[error(
-        "cannot start the worker `{program}`: {source}; check that it exists and, when grading as root, that it and \
-         every directory above it are readable by `nobody` (run `schedgrade doctor`)"
+        "cannot start the worker `{program}`: {source}; run `schedgrade doctor` to see which sandbox layers work here"
     )]
     Spawn {
         /// The worker program.
         program: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The embedded worker could not be put in a memory file.
+    #[error("cannot prepare the worker program: {reason}; check that memory files are allowed (`vm.memfd_noexec`)")]
+    Embedded {
+        /// The OS error.
+        reason: String,
+    },
+    /// The library the grader built cannot be opened: the grader's fault, never the student's.
+    #[error("cannot open the built library `{path}`: {source}; was the cache directory changed during grading?")]
+    Library {
+        /// The library.
+        path: PathBuf,
         /// The OS error.
         source: io::Error,
     },
@@ -35,76 +48,4 @@ pub enum SandboxError {
         /// The OS error.
         source: io::Error,
     },
-}
-
-/// The worker could not enter its sandbox (worker side). Reported to the host as an `E` frame of kind
-/// `sandbox-setup`.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    /// Installing the `SIGSYS` handler failed.
-    #[error("cannot install the `SIGSYS` handler: {0}; this is a bug in `schedgrade`, please report it")]
-    Signal(io::Error),
-    /// Building or applying the Landlock ruleset failed (an unsupported kernel is not an error: it is reported as
-    /// not enforced).
-    #[error("cannot apply the landlock ruleset: {0}; run `schedgrade doctor` to see which layers work here")]
-    Landlock(String),
-    /// Building or applying a seccomp filter failed.
-    #[error(
-        "cannot apply the `{stage}` seccomp filter: {message}; run `schedgrade doctor` to see which layers work here"
-    )]
-    Seccomp {
-        /// `deny-list`, `x32-guard` or `allow-list`.
-        stage: &'static str,
-        /// What went wrong.
-        message: String,
-    },
-}
-
-/// The student library could not be loaded or does not speak this grader's ABI (worker side).
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    /// `dlopen` failed: missing file, not an ELF shared object, wrong architecture, unresolved symbol, denied by
-    /// the sandbox, ...
-    #[error("cannot load the library `{path}`: {reason}; check that it is a `cdylib` built for this machine")]
-    Open {
-        /// The library.
-        path: PathBuf,
-        /// `dlerror()`'s text.
-        reason: String,
-    },
-    /// A required symbol is not exported.
-    #[error(
-        "the library `{path}` does not export `{symbol}`; invoke `schedgrade_contract::export_schedulers!` once in \
-         `lib.rs`"
-    )]
-    MissingSymbol {
-        /// The library.
-        path: PathBuf,
-        /// The missing symbol.
-        symbol: &'static str,
-    },
-    /// `SCHEDGRADE_ABI_VERSION` differs from this grader's.
-    #[error(
-        "the library `{path}` was built against ABI version {found}, but this grader speaks version {expected}; \
-         rebuild it against the grader's `schedgrade-contract`"
-    )]
-    AbiMismatch {
-        /// The library.
-        path: PathBuf,
-        /// The library's version.
-        found: u32,
-        /// [`schedgrade_contract::abi::ABI_VERSION`].
-        expected: u32,
-    },
-}
-
-impl LoadError {
-    /// The stable kebab-case kind of this error: `load-error`, `missing-symbol` or `abi-mismatch`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            LoadError::Open { .. } => "load-error",
-            LoadError::MissingSymbol { .. } => "missing-symbol",
-            LoadError::AbiMismatch { .. } => "abi-mismatch",
-        }
-    }
 }

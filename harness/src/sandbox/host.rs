@@ -1,15 +1,27 @@
 //! The host side: spawn a worker in a fresh sandbox, feed it, watch it, and collect what it left.
 
+use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use schedgrade_kernel::wire::{
+    CPU_BUDGET_ENV, LIBRARY_FD, RESULT_FD, WorkerError, cpu_soft_limit_secs, decode, loading_marker_end,
+};
+
 use super::error::SandboxError;
 use super::probe::{NamespacePlan, namespace_plan};
-use super::protocol::{RESULT_FD, WorkerError, decode};
 use super::{NOBODY, WorkerCommand};
+
+/// Extra wall-clock time before the loading marker: reading and parsing the request is the grader's work. The
+/// student's wall-clock limit starts at the marker.
+const PREPARE_WALL: Duration = Duration::from_secs(10);
+/// Extra CPU seconds in the limit the host sets; the worker lowers it to its own use so far plus the test's
+/// budget before any student code runs.
+const PREPARE_CPU_SECS: u64 = 10;
 
 /// How long the host keeps draining pipes after the worker exited or was killed.
 const DRAIN_GRACE: Duration = Duration::from_millis(1000);
@@ -61,6 +73,11 @@ pub struct WorkerExit {
     pub result: Option<Vec<u8>>,
     /// An `E` frame: the worker reported an error instead of a result (such as `abi-mismatch`).
     pub error: Option<WorkerError>,
+    /// The `L` frame: the CPU time (µs) the worker used before student code could run. `None`: the worker ended
+    /// before it could load any student code, so whatever happened is the grader's.
+    pub loading: Option<u64>,
+    /// The `E` frame came after the `L` frame, so student code may have forged it.
+    pub error_after_loading: bool,
     /// The syscall the seccomp filter denied, from the `SIGSYS` handler's `V` frame.
     pub violation: Option<String>,
     /// The worker's `S` frame: what Landlock and seccomp enforced, such as `landlock=7:full seccomp=on`.
@@ -128,27 +145,29 @@ pub fn signal_name(signal: i32) -> &'static str {
 pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
     let limits = cmd.limits;
     let plan = namespace_plan();
-    let program = std::path::absolute(&cmd.program).unwrap_or_else(|_| cmd.program.clone());
     let start = Instant::now();
 
     let (result_read, result_write) = pipe().map_err(|source| SandboxError::Pipe { what: "result", source })?;
+    let library = match &cmd.library {
+        Some(path) => {
+            Some(std::fs::File::open(path).map_err(|source| SandboxError::Library { path: path.clone(), source })?)
+        }
+        None => None,
+    };
 
-    let mut command = Command::new(&program);
-    command
-        .args(&cmd.args)
-        .env_clear()
-        .envs(cmd.env.iter().map(|(k, v)| (k, v)))
-        .current_dir("/")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let pre_exec = PreExec::new(&limits, plan, result_write.as_raw_fd());
+    // The program is executed by descriptor (`PreExec::exec`); std only forks, sets up stdio and the process group.
+    let mut command = Command::new("/");
+    command.current_dir("/").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    let exec = Exec::new(cmd)?;
+    let library_fd = library.as_ref().map_or(-1, |f| f.as_raw_fd());
+    let pre_exec = PreExec::new(&limits, plan, result_write.as_raw_fd(), library_fd, exec);
     // SAFETY: `PreExec::run` only makes async-signal-safe raw syscalls on data prepared before the fork.
     unsafe { command.pre_exec(move || pre_exec.run()) };
 
-    let mut child = command.spawn().map_err(|source| SandboxError::Spawn { program: program.clone(), source })?;
+    let mut child =
+        command.spawn().map_err(|source| SandboxError::Spawn { program: cmd.program.name().into(), source })?;
     drop(result_write);
+    drop(library);
     let pid = child.id() as libc::pid_t;
     let mut group = Group { pgid: pid, killed: false };
 
@@ -167,7 +186,7 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
         set_nonblocking(fd);
     }
 
-    let watch = io.watch(&mut group, start + Duration::from_millis(limits.wall_ms), pid);
+    let watch = io.watch(&mut group, start + PREPARE_WALL, Duration::from_millis(limits.wall_ms), pid);
     group.kill();
     let (raw_status, rusage) = wait4(pid).map_err(|source| SandboxError::Wait { pid, source })?;
     let elapsed = start.elapsed();
@@ -179,17 +198,18 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
         ExitStatus::Exited(libc::WEXITSTATUS(raw_status))
     };
     let cpu_time = timeval(rusage.ru_utime) + timeval(rusage.ru_stime);
-    // A SIGKILL the host did not send, after the worker passed its soft CPU limit, is the hard limit's. (rusage
-    // under-counts the CPU time the kernel limits by, by 5-10% on this kind of VM, hence the margin.)
-    let past_soft_limit = cpu_time.mul_f64(1.15) >= Duration::from_secs(limits.cpu_soft_secs());
+    let [stdout, stderr, result] = io.sinks;
+    let decoded = decode(&result.kept, result.exceeded());
+    // The soft limit the worker set before loading (see `set_cpu_budget`): its use so far plus the budget. Only the
+    // kernel's rusage says whether it was reached: a `SIGXCPU` or `SIGKILL` the student raised itself is a crash.
+    // (rusage under-counts the CPU time the kernel limits by, by 5-10% on this kind of VM, hence the margin.)
+    let soft_secs = cpu_soft_limit_secs(limits.cpu_ms, decoded.loading.unwrap_or(0));
+    let past_soft_limit = cpu_time.mul_f64(1.15) >= Duration::from_secs(soft_secs);
     let cpu_timed_out = match status {
-        ExitStatus::Signaled { signal: libc::SIGXCPU, .. } => true,
+        ExitStatus::Signaled { signal: libc::SIGXCPU, .. } => past_soft_limit,
         ExitStatus::Signaled { signal: libc::SIGKILL, .. } => !watch.killed_running && past_soft_limit,
         ExitStatus::Exited(_) | ExitStatus::Signaled { .. } => false,
     };
-
-    let [stdout, stderr, result] = io.sinks;
-    let decoded = decode(&result.kept, result.exceeded());
     Ok(WorkerExit {
         status,
         wall_timed_out: watch.wall_timed_out,
@@ -198,6 +218,8 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
         result_exceeded: result.exceeded(),
         result: decoded.result,
         error: decoded.error,
+        loading: decoded.loading,
+        error_after_loading: decoded.error_after_loading,
         violation: decoded.violation,
         sandbox_report: decoded.report,
         protocol_problem: decoded.problem,
@@ -219,6 +241,8 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
 /// syscalls (the parent may be multi-threaded: no allocation, no locks).
 struct PreExec {
     result_fd: RawFd,
+    library_fd: RawFd,
+    exec: Exec,
     parent: libc::pid_t,
     unshare_flags: libc::c_int,
     shared_net: RawFd,
@@ -234,10 +258,13 @@ type RlimitResource = libc::__rlimit_resource_t;
 type RlimitResource = libc::c_int;
 
 impl PreExec {
-    fn new(limits: &super::Limits, plan: &NamespacePlan, result_fd: RawFd) -> PreExec {
+    fn new(limits: &super::Limits, plan: &NamespacePlan, result_fd: RawFd, library_fd: RawFd, exec: Exec) -> PreExec {
         let both = |n: u64| libc::rlimit { rlim_cur: n, rlim_max: n };
+        let cpu_soft = limits.cpu_soft_secs() + PREPARE_CPU_SECS;
         PreExec {
             result_fd,
+            library_fd,
+            exec,
             // SAFETY: getpid has no preconditions.
             parent: unsafe { libc::getpid() },
             unshare_flags: plan.flags,
@@ -245,7 +272,7 @@ impl PreExec {
             fd_ceiling: open_file_ceiling(),
             drop_privileges: plan.drop_privileges,
             rlimits: [
-                (libc::RLIMIT_CPU, libc::rlimit { rlim_cur: limits.cpu_soft_secs(), rlim_max: limits.cpu_hard_secs() }),
+                (libc::RLIMIT_CPU, libc::rlimit { rlim_cur: cpu_soft, rlim_max: cpu_soft + 1 }),
                 (libc::RLIMIT_AS, both(limits.memory_mib.saturating_mul(1024 * 1024))),
                 (libc::RLIMIT_FSIZE, both(limits.file_size_kib.saturating_mul(1024))),
                 (libc::RLIMIT_NOFILE, both(limits.open_files.max(4))),
@@ -258,17 +285,21 @@ impl PreExec {
     fn run(&self) -> io::Result<()> {
         // SAFETY: raw syscalls on plain data; every pointer is valid for the call.
         unsafe {
-            // The process group was set by `Command::process_group(0)`, before this runs.
-            if self.result_fd == RESULT_FD {
-                check(libc::fcntl(RESULT_FD, libc::F_SETFD, 0))?;
-            } else {
-                check(libc::dup2(self.result_fd, RESULT_FD))?;
+            // The process group was set by `Command::process_group(0)`, before this runs. First move the three
+            // descriptors the worker needs out of the way (any of them may be 3 or 4), then put them in place.
+            let high = |fd: RawFd| if fd < 0 { Ok(-1) } else { check_fd(libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 10)) };
+            let result = high(self.result_fd)?;
+            let library = high(self.library_fd)?;
+            let program = high(self.exec.program_fd)?;
+            check(libc::dup2(result, RESULT_FD))?;
+            if library >= 0 {
+                check(libc::dup2(library, LIBRARY_FD))?;
             }
             // Descriptors the grader inherited without close-on-exec (a make jobserver, a CI runner's pipes)
-            // must not reach the worker: mark everything above fd 3 close-on-exec. (Not close: the standard
+            // must not reach the worker: mark everything above fd 4 close-on-exec. (Not close: the standard
             // library reports exec failures through one of them.)
-            if libc::syscall(libc::SYS_close_range, RESULT_FD + 1, libc::c_uint::MAX, libc::CLOSE_RANGE_CLOEXEC) != 0 {
-                for fd in RESULT_FD + 1..self.fd_ceiling {
+            if libc::syscall(libc::SYS_close_range, LIBRARY_FD + 1, libc::c_uint::MAX, libc::CLOSE_RANGE_CLOEXEC) != 0 {
+                for fd in LIBRARY_FD + 1..self.fd_ceiling {
                     libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
                 }
             }
@@ -293,9 +324,70 @@ impl PreExec {
                 // The parent died between fork and prctl: nobody will reap or watch us.
                 return Err(io::Error::from_raw_os_error(libc::ESRCH));
             }
+            self.exec.exec(program)
         }
-        Ok(())
     }
+}
+
+/// `argv` and `envp` of the worker, built before the fork, and the program's descriptor: the child only calls
+/// `execveat` on them.
+struct Exec {
+    program_fd: RawFd,
+    _strings: Vec<CString>,
+    argv: Vec<*const libc::c_char>,
+    envp: Vec<*const libc::c_char>,
+}
+
+// SAFETY: the pointers point into `_strings`, which `Exec` owns and never changes; they are only read, in the child.
+unsafe impl Send for Exec {}
+// SAFETY: as above; nothing mutates an `Exec` after it is built.
+unsafe impl Sync for Exec {}
+
+impl Exec {
+    fn new(cmd: &WorkerCommand) -> Result<Exec, SandboxError> {
+        let invalid = |what: &str| SandboxError::Spawn {
+            program: cmd.program.name().into(),
+            source: io::Error::new(io::ErrorKind::InvalidInput, format!("{what} contains a NUL byte")),
+        };
+        let cstring = |bytes: Vec<u8>, what: &str| CString::new(bytes).map_err(|_| invalid(what));
+        let mut argv = vec![cstring(cmd.program.name().as_bytes().to_vec(), "the program name")?];
+        for arg in &cmd.args {
+            argv.push(cstring(arg.as_bytes().to_vec(), "an argument")?);
+        }
+        let budget = (CPU_BUDGET_ENV.into(), cmd.limits.cpu_ms.to_string().into());
+        let mut envp = Vec::new();
+        for (key, value) in cmd.env.iter().chain([&budget]) {
+            let mut entry = key.as_bytes().to_vec();
+            entry.push(b'=');
+            entry.extend_from_slice(value.as_bytes());
+            envp.push(cstring(entry, "an environment variable")?);
+        }
+        let pointers =
+            |strings: &[CString]| strings.iter().map(|s| s.as_ptr()).chain([std::ptr::null()]).collect::<Vec<_>>();
+        let (argv_ptrs, envp_ptrs) = (pointers(&argv), pointers(&envp));
+        argv.extend(envp);
+        Ok(Exec { program_fd: cmd.program.fd().as_raw_fd(), _strings: argv, argv: argv_ptrs, envp: envp_ptrs })
+    }
+
+    /// Replaces the child with the program on `program_fd`. Returns only on failure. Async-signal-safe.
+    fn exec(&self, program_fd: RawFd) -> io::Result<()> {
+        // SAFETY: null-terminated arrays of pointers to NUL-terminated strings that outlive the call.
+        unsafe {
+            libc::syscall(
+                libc::SYS_execveat,
+                program_fd,
+                c"".as_ptr(),
+                self.argv.as_ptr(),
+                self.envp.as_ptr(),
+                libc::AT_EMPTY_PATH,
+            );
+        }
+        Err(io::Error::last_os_error())
+    }
+}
+
+fn check_fd(ret: libc::c_int) -> io::Result<RawFd> {
+    if ret < 0 { Err(io::Error::last_os_error()) } else { Ok(ret) }
 }
 
 /// The soft `RLIMIT_NOFILE` of the grader, capped at 65536: no descriptor of ours is at or above it.
@@ -409,12 +501,16 @@ impl Io<'_> {
 
     /// The poll loop: feeds stdin, drains the three pipes, watches the pidfd and the wall clock. Returns once the
     /// worker exited (or was killed) and its pipes are drained, or the drain grace period ran out.
-    fn watch(&mut self, group: &mut Group, wall_deadline: Instant, pid: libc::pid_t) -> Watch {
+    ///
+    /// The wall-clock limit starts when the loading marker arrives (`wall` after it); before that the deadline is
+    /// `prepare_deadline`.
+    fn watch(&mut self, group: &mut Group, prepare_deadline: Instant, wall: Duration, pid: libc::pid_t) -> Watch {
         let mut buf = vec![0u8; READ_CHUNK];
         let mut wall_timed_out = false;
         let mut killed_running = false;
         let mut exited = false;
-        let mut deadline = wall_deadline;
+        let mut deadline = prepare_deadline;
+        let mut marker_seen = false;
         self.write_stdin();
         loop {
             let over_limit = self.sinks.iter().any(Sink::exceeded);
@@ -476,6 +572,10 @@ impl Io<'_> {
                     self.sinks.iter_mut().find(|s| s.fd.as_ref().is_some_and(|fd| fd.as_raw_fd() == pfd.fd))
                 {
                     sink.read_once(&mut buf);
+                }
+                if !marker_seen && !group.killed && loading_marker_end(&self.sinks[2].kept).is_some() {
+                    marker_seen = true;
+                    deadline = Instant::now() + wall;
                 }
             }
         }

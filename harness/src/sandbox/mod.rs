@@ -91,21 +91,17 @@ mod error;
 mod host;
 mod outcome;
 mod probe;
-mod protocol;
-mod syscalls;
-pub mod worker_side;
+mod program;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-pub use error::{LoadError, SandboxError, SetupError};
+pub use error::SandboxError;
 pub use host::{AppliedLayers, ExitStatus, WorkerExit, run_worker, signal_name};
 pub use outcome::RawOutcome;
 pub use probe::{Layer, LayerState, LayerStatus, check_worker_access, probe_layers, startup_warnings};
-pub use protocol::WorkerError;
-
-/// The exit code of a worker killed by the sandbox's `SIGSYS` handler after it reported a violation.
-pub const VIOLATION_EXIT_CODE: i32 = 159;
+pub use program::WorkerProgram;
+pub use schedgrade_kernel::wire::{VIOLATION_EXIT_CODE, WorkerError};
 
 /// The uid and gid the worker runs as when the grader runs as root (`nobody` / `nogroup` on Debian).
 pub const NOBODY: u32 = 65534;
@@ -113,7 +109,7 @@ pub const NOBODY: u32 = 65534;
 /// Resource limits of one worker run.
 ///
 /// Defaults (see [`Limits::default`]): CPU 2000 ms, wall 5000 ms, memory 512 MiB, output 64 KiB per stream,
-/// result 64 MiB, files 0 KiB, 32 open files.
+/// result 4 MiB, files 0 KiB, 32 open files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// CPU time. Enforced by `RLIMIT_CPU`, so rounded up to whole seconds: the soft limit (`SIGXCPU`) is
@@ -140,7 +136,7 @@ impl Default for Limits {
             wall_ms: 5000,
             memory_mib: 512,
             output_kib: 64,
-            result_mib: 64,
+            result_mib: 4,
             file_size_kib: 0,
             open_files: 32,
         }
@@ -162,12 +158,15 @@ impl Limits {
 /// One worker run: what to execute, what to send it, and its limits.
 #[derive(Clone, Debug)]
 pub struct WorkerCommand {
-    /// The worker program, normally the `schedgrade` binary itself (`std::env::current_exe()`). Made absolute
-    /// if relative.
-    pub program: PathBuf,
-    /// Its arguments (for `schedgrade`: the hidden subcommand and the absolute library path).
+    /// The worker program, normally [`WorkerProgram::embedded`].
+    pub program: &'static WorkerProgram,
+    /// The student library, opened by the host and passed to the worker as fd 4 (the worker never sees its path).
+    /// A library that cannot be opened is the grader's failure ([`SandboxError::Library`]).
+    pub library: Option<PathBuf>,
+    /// Its arguments.
     pub args: Vec<OsString>,
-    /// The only environment variables the worker gets; the grader's own environment is never passed on.
+    /// The only environment variables the worker gets, besides its CPU budget; the grader's own environment is
+    /// never passed on.
     pub env: Vec<(OsString, OsString)>,
     /// Written to the worker's stdin, which is then closed.
     pub stdin_payload: Vec<u8>,
@@ -176,11 +175,13 @@ pub struct WorkerCommand {
 }
 
 impl WorkerCommand {
-    /// A command running `program` with `args`, no environment, an empty payload and default limits.
-    pub fn new(program: impl Into<PathBuf>, args: impl IntoIterator<Item = impl Into<OsString>>) -> WorkerCommand {
+    /// A command running `program` on `library`, with no arguments, no environment, an empty payload and default
+    /// limits.
+    pub fn new(program: &'static WorkerProgram, library: Option<PathBuf>) -> WorkerCommand {
         WorkerCommand {
-            program: program.into(),
-            args: args.into_iter().map(Into::into).collect(),
+            program,
+            library,
+            args: Vec::new(),
             env: Vec::new(),
             stdin_payload: Vec::new(),
             limits: Limits::default(),

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use super::NOBODY;
-use super::worker_side::{LANDLOCK_ABI_NET, LANDLOCK_ABI_SCOPE, landlock_abi};
+use schedgrade_worker::sandbox::{LANDLOCK_ABI_NET, LANDLOCK_ABI_SCOPE, landlock_abi};
 
 /// One layer of the sandbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -547,7 +547,7 @@ fn probe_seccomp() -> LayerStatus {
         [(libc::SYS_getppid, vec![])].into_iter().collect(),
         SeccompAction::Allow,
         SeccompAction::Errno(MARK),
-        super::worker_side::target_arch(),
+        schedgrade_worker::sandbox::target_arch(),
     )
     .and_then(BpfProgram::try_from);
     let program = match filter {

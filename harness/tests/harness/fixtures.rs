@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use harness::grade::execute::reachable_worker_program;
 use harness::grade::{BatchOptions, BatchOutcome, Silent, Submission, discover_submissions, grade, plan};
 use harness::report::write_all;
 use harness::rubric::{Rubric, load_rubric};
@@ -40,7 +39,7 @@ fn rubric() -> Rubric {
 fn run(rubric: &Rubric, submissions: Vec<Submission>, jobs: usize, cache: &Path) -> BatchOutcome {
     let plan = plan(rubric, |_| true, None).expect("the bundled rubric plans");
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_schedgrade"));
-    let worker_program = reachable_worker_program(&binary, cache).expect("a worker program nobody can run");
+    let worker_program = harness::sandbox::WorkerProgram::embedded().expect("the embedded worker");
     let options = BatchOptions {
         jobs,
         cache: cache.to_owned(),

@@ -55,7 +55,6 @@ fn every_worker_end_maps_to_its_verdict() {
         (WorkerEnd::Violated { time: 1, hook: "time_slice".into(), message: "0".into() }, "contract-violation"),
         (WorkerEnd::AbiMismatch { message: "v2".into() }, "abi-mismatch"),
         (WorkerEnd::MissingPolicy { policy: "rr".into() }, "not-implemented"),
-        (WorkerEnd::WorkerError { message: "bad case".into() }, "harness-error"),
     ];
     for (end, name) in cases {
         let verdict = judge_response(&response(end.clone(), &[]), &g);

@@ -28,7 +28,7 @@ pub fn discover_cases(dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
 
 /// Every file under `dir`, recursively, sorted; hidden entries are skipped and symbolic links to directories are not
 /// followed.
-pub(crate) fn walk_files(dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
+pub fn walk_files(dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -52,7 +52,7 @@ pub(crate) fn walk_files(dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
 }
 
 /// Reads a whole input file as UTF-8, refusing files over [`MAX_FILE_BYTES`] before reading them.
-pub(crate) fn read_source(path: &Path) -> Result<String, Box<Diagnostic>> {
+pub fn read_source(path: &Path) -> Result<String, Box<Diagnostic>> {
     let io_error = |e: std::io::Error| {
         let hint = match e.kind() {
             std::io::ErrorKind::NotFound => Some("check the path".to_string()),

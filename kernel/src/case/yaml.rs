@@ -30,7 +30,7 @@ pub const MAX_ALIAS_REPLAYED_EVENTS: usize = 100_000;
 pub const MAX_ALIASES: usize = 10_000;
 
 /// The serde-saphyr options every schedgrade YAML file is read with.
-pub(crate) fn options() -> serde_saphyr::Options {
+pub fn options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_reader_input_bytes: Some(MAX_FILE_BYTES),
@@ -68,12 +68,12 @@ pub(crate) fn options() -> serde_saphyr::Options {
 
 /// A value with the position of the YAML node it came from (for aliases: the position of the alias).
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Sp<T> {
+pub struct Sp<T> {
     pub v: T,
     pub pos: Pos,
 }
 
-pub(crate) fn pos_of(location: &Location) -> Pos {
+pub fn pos_of(location: &Location) -> Pos {
     if *location == Location::UNKNOWN {
         return Pos::default();
     }
@@ -112,7 +112,7 @@ impl<T: JsonSchema> JsonSchema for Sp<T> {
 /// Any YAML value, kept leniently so that its type can be checked later with a precise message. Collections are
 /// skipped (only their kind is kept): a scalar key never legitimately holds one.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Any {
+pub enum Any {
     Null,
     Bool(bool),
     Int(i128),
@@ -148,7 +148,7 @@ impl Any {
     }
 }
 
-pub(crate) struct AnyVisitor;
+pub struct AnyVisitor;
 
 impl<'de> Visitor<'de> for AnyVisitor {
     type Value = Any;
@@ -209,7 +209,7 @@ impl<'de> Deserialize<'de> for Any {
 
 /// A mapping kept in source order with positioned keys and values (for maps with free-form keys).
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Entries<K, V>(pub Vec<(Sp<K>, Sp<V>)>);
+pub struct Entries<K, V>(pub Vec<(Sp<K>, Sp<V>)>);
 
 impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for Entries<K, V> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -232,7 +232,7 @@ impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for Entries
 }
 
 /// The words one YAML format is made of, to word structural errors.
-pub(crate) struct Vocabulary {
+pub struct Vocabulary {
     /// What the document is ("a test case", "a rubric"), for messages about the file as a whole.
     pub document: &'static str,
     /// Each mapping of the format: its name as shown in messages, and its keys.
@@ -259,7 +259,7 @@ impl Vocabulary {
 }
 
 /// Deserializes `source` as `T` with the budgets of [`options`], translating errors into a diagnostic.
-pub(crate) fn from_yaml<T: DeserializeOwned>(source: &Source<'_>, vocab: &Vocabulary) -> Result<T, Box<Diagnostic>> {
+pub fn from_yaml<T: DeserializeOwned>(source: &Source<'_>, vocab: &Vocabulary) -> Result<T, Box<Diagnostic>> {
     if source.text.len() > MAX_FILE_BYTES {
         return Err(Box::new(too_large(source, source.text.len())));
     }
@@ -276,7 +276,7 @@ pub(crate) fn from_yaml<T: DeserializeOwned>(source: &Source<'_>, vocab: &Vocabu
     serde_saphyr::from_str_with_options::<T>(source.text, options()).map_err(|e| Box::new(translate(&e, source, vocab)))
 }
 
-pub(crate) fn too_large(source: &Source<'_>, size: usize) -> Diagnostic {
+pub fn too_large(source: &Source<'_>, size: usize) -> Diagnostic {
     Diagnostic::file_error(
         "file-too-large",
         source.path,
@@ -298,7 +298,7 @@ fn unwrap_error(err: &YamlError) -> (&YamlError, Option<Location>) {
 }
 
 /// Finds the key whose value starts at byte `offset` (`key: value`), by reading backwards from the value.
-pub(crate) fn key_before(text: &str, offset: usize) -> Option<(usize, &str)> {
+pub fn key_before(text: &str, offset: usize) -> Option<(usize, &str)> {
     let before = text.get(..offset)?.trim_end();
     let before = before.strip_suffix(':')?.trim_end_matches([' ', '\t']);
     let (start, key) = if let Some(inner) = before.strip_suffix(['"', '\'']) {

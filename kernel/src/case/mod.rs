@@ -34,11 +34,16 @@ pub use schema::testcase_schema;
 pub use validate::{MAX_CPUS, MAX_DIAGNOSTICS, MAX_PRIORITY, MAX_TOTAL_TICKS};
 pub use yaml::{MAX_ALIAS_REPLAYED_EVENTS, MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES};
 
-pub(crate) use diag::{Pos, Source};
-pub(crate) use discover::{read_source, walk_files};
-pub(crate) use raw::PolicyName as PolicyNameSchema;
-pub(crate) use validate::Checker;
-pub(crate) use yaml::{Any, Sp, Vocabulary, from_yaml};
+#[doc(hidden)] // for the rubric loader, which shares the diagnostics machinery
+pub use diag::{Pos, Source};
+#[doc(hidden)]
+pub use discover::{read_source, walk_files};
+#[doc(hidden)]
+pub use raw::PolicyName as PolicyNameSchema;
+#[doc(hidden)]
+pub use validate::Checker;
+#[doc(hidden)]
+pub use yaml::{Any, Sp, Vocabulary, from_yaml};
 
 use raw::{RawCase, SECTIONS};
 use validate::{check_case, key_hint};
@@ -53,7 +58,7 @@ pub struct CaseError {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-pub(crate) fn render_list(diagnostics: &[Diagnostic]) -> String {
+pub fn render_list(diagnostics: &[Diagnostic]) -> String {
     struct All<'a>(&'a [Diagnostic]);
     impl std::fmt::Display for All<'_> {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -98,7 +103,7 @@ impl CaseError {
     }
 }
 
-pub(crate) const CASE_VOCABULARY: Vocabulary = Vocabulary {
+pub const CASE_VOCABULARY: Vocabulary = Vocabulary {
     document: "a test case",
     sections: SECTIONS,
     key_hint,
@@ -118,7 +123,7 @@ pub fn parse_case(source: &str, origin: &Path) -> Result<Case, CaseError> {
 }
 
 /// [`parse_case`], also giving the position of `scheduler.policy` (for the rubric's lint).
-pub(crate) fn parse_case_located(source: &str, origin: &Path) -> Result<(Case, Pos), CaseError> {
+pub fn parse_case_located(source: &str, origin: &Path) -> Result<(Case, Pos), CaseError> {
     let src = Source::new(source, origin);
     let raw: Sp<RawCase> = from_yaml(&src, &CASE_VOCABULARY).map_err(|d| CaseError::new(origin, vec![*d]))?;
     let policy_pos = raw.v.scheduler.as_ref().and_then(|s| s.v.policy.as_ref()).map_or_else(Pos::default, |p| p.pos);

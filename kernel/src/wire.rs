@@ -4,29 +4,53 @@
 //!
 //! | tag | payload | written by |
 //! |---|---|---|
-//! | `S` | one line: what the sandbox enforced | [`super::worker_side::enter_before_load`] |
-//! | `R` | the result bytes, opaque to the sandbox | [`super::worker_side::write_result`] |
-//! | `E` | `kind` `\n` `message` (UTF-8) | [`super::worker_side::write_error`] |
+//! | `S` | one line: what the sandbox enforced | `enter_sandbox` (worker) |
+//! | `L` | the worker's CPU time so far in µs, decimal: student code may run from here on | `write_loading_marker` |
+//! | `R` | the result bytes, opaque to the sandbox | `write_result` (worker) |
+//! | `E` | `kind` `\n` `message` (UTF-8) | `write_error` (worker) |
 //! | `V` | the name of the denied syscall | the `SIGSYS` handler |
 //!
-//! The host accepts at most one `S` frame, then exactly one `R` or `E` frame; a `V` frame may come at any point
-//! and ends the stream (the handler exits right after writing it). Anything else is a protocol problem.
+//! The host accepts at most one `S` frame, at most one `L` frame after it, then exactly one `R` or `E` frame; a
+//! `V` frame may come at any point and ends the stream (the handler exits right after writing it). Anything else
+//! is a protocol problem.
+//!
+//! **Trust.** Everything before the `L` frame was written by the grader's own code; everything after it may have
+//! been written by student code, which shares the process and can write to fd 3. So the host believes an `E` frame
+//! about the grader's own failure only before `L` ([`Decoded::error_after_loading`]).
 
 use std::os::fd::RawFd;
 
+/// The exit code of a worker killed by its own `SIGSYS` handler after it reported a violation.
+pub const VIOLATION_EXIT_CODE: i32 = 159;
+
 /// The result channel's file descriptor in the worker.
-pub(crate) const RESULT_FD: RawFd = 3;
+pub const RESULT_FD: RawFd = 3;
+/// The student library, opened read-only by the host: the worker loads it from this descriptor and never learns
+/// its path.
+pub const LIBRARY_FD: RawFd = 4;
+/// The environment variable holding the test's CPU budget in milliseconds.
+pub const CPU_BUDGET_ENV: &str = "SCHEDGRADE_CPU_MS";
+/// The soft `RLIMIT_CPU`, in seconds, of a worker with a CPU budget of `budget_ms` that used `preload_us` before
+/// student code could run: the budget rounded up to whole seconds (at least 1), plus the whole seconds of the
+/// preload.
+pub fn cpu_soft_limit_secs(budget_ms: u64, preload_us: u64) -> u64 {
+    budget_ms.div_ceil(1000).max(1) + preload_us / 1_000_000
+}
+
+/// The longest `V` frame payload believed as a syscall name; longer ones are a protocol problem.
+pub const MAX_SYSCALL_NAME: usize = 32;
 /// Frame header length: magic (2) + tag (1) + length (4).
-pub(crate) const HEADER_LEN: usize = 7;
+pub const HEADER_LEN: usize = 7;
 const MAGIC: [u8; 2] = *b"SG";
 
-pub(crate) const TAG_REPORT: u8 = b'S';
-pub(crate) const TAG_RESULT: u8 = b'R';
-pub(crate) const TAG_ERROR: u8 = b'E';
-pub(crate) const TAG_VIOLATION: u8 = b'V';
+pub const TAG_REPORT: u8 = b'S';
+pub const TAG_LOADING: u8 = b'L';
+pub const TAG_RESULT: u8 = b'R';
+pub const TAG_ERROR: u8 = b'E';
+pub const TAG_VIOLATION: u8 = b'V';
 
 /// The header of a frame with `tag` and a payload of `len` bytes.
-pub(crate) const fn header(tag: u8, len: u32) -> [u8; HEADER_LEN] {
+pub const fn header(tag: u8, len: u32) -> [u8; HEADER_LEN] {
     let l = len.to_le_bytes();
     [MAGIC[0], MAGIC[1], tag, l[0], l[1], l[2], l[3]]
 }
@@ -35,7 +59,7 @@ pub(crate) const fn header(tag: u8, len: u32) -> [u8; HEADER_LEN] {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkerError {
     /// A stable kebab-case kind: `abi-mismatch`, `missing-symbol`, `load-error` (see
-    /// [`super::LoadError::kind`]), `sandbox-setup`, `bad-payload`, or one the grader defines.
+    /// the worker's `LoadError::kind`), `sandbox-setup`, `bad-payload`, or one the grader defines.
     pub kind: String,
     /// A human-readable explanation.
     pub message: String,
@@ -43,8 +67,12 @@ pub struct WorkerError {
 
 /// Everything the host read from the result channel.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct Decoded {
+pub struct Decoded {
     pub report: Option<String>,
+    /// The `L` frame: the CPU time the worker used before student code could run, in µs.
+    pub loading: Option<u64>,
+    /// The `E` frame came after the `L` frame: student code may have written it.
+    pub error_after_loading: bool,
     pub result: Option<Vec<u8>>,
     pub error: Option<WorkerError>,
     pub violation: Option<String>,
@@ -53,7 +81,7 @@ pub(crate) struct Decoded {
 }
 
 /// Parses the bytes read from the result channel. `truncated` says the host stopped keeping bytes at its cap.
-pub(crate) fn decode(bytes: &[u8], truncated: bool) -> Decoded {
+pub fn decode(bytes: &[u8], truncated: bool) -> Decoded {
     let mut out = Decoded::default();
     let mut rest = bytes;
     let mut offset = 0usize;
@@ -75,17 +103,25 @@ pub(crate) fn decode(bytes: &[u8], truncated: bool) -> Decoded {
         let text = || String::from_utf8_lossy(payload).into_owned();
         let seen_final = out.result.is_some() || out.error.is_some();
         match tag {
-            TAG_VIOLATION => {
+            TAG_VIOLATION if len <= MAX_SYSCALL_NAME => {
                 out.violation.get_or_insert_with(text);
             }
-            TAG_REPORT if out.report.is_none() && !seen_final => out.report = Some(text()),
+            TAG_REPORT if out.report.is_none() && out.loading.is_none() && !seen_final => out.report = Some(text()),
+            TAG_LOADING if out.loading.is_none() && !seen_final => match text().parse() {
+                Ok(us) => out.loading = Some(us),
+                Err(_) => {
+                    out.problem = Some(format!("malformed loading marker at offset {offset} of the result channel"));
+                    break;
+                }
+            },
             TAG_RESULT if !seen_final => out.result = Some(payload.to_vec()),
             TAG_ERROR if !seen_final => {
                 let text = text();
                 let (kind, message) = text.split_once('\n').unwrap_or((text.as_str(), ""));
                 out.error = Some(WorkerError { kind: kind.to_owned(), message: message.to_owned() });
+                out.error_after_loading = out.loading.is_some();
             }
-            TAG_REPORT | TAG_RESULT | TAG_ERROR => {
+            TAG_REPORT | TAG_RESULT | TAG_ERROR | TAG_LOADING | TAG_VIOLATION => {
                 out.problem
                     .get_or_insert_with(|| format!("unexpected extra frame at offset {offset} of the result channel"));
             }
@@ -105,6 +141,27 @@ pub(crate) fn decode(bytes: &[u8], truncated: bool) -> Decoded {
         out.problem = Some("the result channel exceeded its size limit".to_owned());
     }
     out
+}
+
+/// The offset just past a complete `L` frame, if the stream starts with frames up to one: the moment student code
+/// may start, for the host's clocks.
+pub fn loading_marker_end(bytes: &[u8]) -> Option<usize> {
+    let mut offset = 0;
+    while let Some(h) = bytes.get(offset..offset + HEADER_LEN) {
+        if h[..2] != MAGIC {
+            return None;
+        }
+        let end = offset + HEADER_LEN + u32::from_le_bytes([h[3], h[4], h[5], h[6]]) as usize;
+        if end > bytes.len() {
+            return None;
+        }
+        match h[2] {
+            TAG_LOADING => return Some(end),
+            TAG_REPORT => offset = end,
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// A `V` frame that ends exactly at the end of `bytes`, if there is one.
@@ -162,6 +219,28 @@ mod tests {
         let d = decode(bytes, false);
         assert_eq!(d.result, None);
         assert!(d.problem.unwrap().contains("truncated"));
+    }
+
+    #[test]
+    fn an_error_after_the_loading_marker_is_flagged() {
+        let mut bytes = frame(TAG_REPORT, b"landlock=full");
+        bytes.extend(frame(TAG_LOADING, b"1234"));
+        assert_eq!(loading_marker_end(&bytes), Some(bytes.len()));
+        bytes.extend(frame(TAG_ERROR, b"sandbox-setup\nforged"));
+        let d = decode(&bytes, false);
+        assert_eq!(d.loading, Some(1234));
+        assert!(d.error_after_loading);
+        let d = decode(&frame(TAG_ERROR, b"sandbox-setup\nreal"), false);
+        assert!(!d.error_after_loading);
+    }
+
+    #[test]
+    fn a_second_loading_marker_is_a_problem() {
+        let mut bytes = frame(TAG_LOADING, b"1");
+        bytes.extend(frame(TAG_LOADING, b"999999999"));
+        let d = decode(&bytes, false);
+        assert_eq!(d.loading, Some(1));
+        assert!(d.problem.is_some());
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub const MAX_TOTAL_TICKS: u128 = 1_000_000_000_000_000;
 pub const MAX_DIAGNOSTICS: usize = 200;
 
 /// Which `scheduler` keys each policy uses (besides `policy`).
-pub(crate) const POLICY_KEYS: &[(PolicyKind, &[&str])] = &[
+pub const POLICY_KEYS: &[(PolicyKind, &[&str])] = &[
     (PolicyKind::Fcfs, &[]),
     (PolicyKind::Sjf, &["predict"]),
     (PolicyKind::Srtf, &[]),
@@ -38,7 +38,7 @@ pub(crate) const POLICY_KEYS: &[(PolicyKind, &[&str])] = &[
 ];
 
 /// The `scheduler` keys a policy cannot do without.
-pub(crate) const REQUIRED_KEYS: &[(PolicyKind, &str)] =
+pub const REQUIRED_KEYS: &[(PolicyKind, &str)] =
     &[(PolicyKind::Rr, "quantum"), (PolicyKind::Mlq, "queues"), (PolicyKind::Mlfq, "quanta")];
 
 const QUEUE_POLICIES: [PolicyKind; 5] =
@@ -53,7 +53,7 @@ fn policy_uses(policy: PolicyKind, key: &str) -> bool {
 }
 
 /// How a key's value is written, shown as a hint.
-pub(crate) fn key_hint(key: &str) -> Option<String> {
+pub fn key_hint(key: &str) -> Option<String> {
     let hint = match key {
         "name" => "names use letters, digits, `_`, `.` and `-`, e.g. `name: P1`",
         "description" | "hint" | "source" => "write text, quoted if it contains `: ` or `#`",
@@ -108,7 +108,7 @@ pub(crate) fn key_hint(key: &str) -> Option<String> {
 }
 
 /// Collects diagnostics while checking one file.
-pub(crate) struct Checker<'s, 'a> {
+pub struct Checker<'s, 'a> {
     pub src: &'s Source<'a>,
     pub diags: Vec<Diagnostic>,
     truncated: usize,
@@ -306,7 +306,7 @@ fn is_valid_name(name: &str) -> bool {
 }
 
 /// Checks a raw case; `origin` gives the default name.
-pub(crate) fn check_case(raw: Sp<RawCase>, origin: &Path, ck: &mut Checker<'_, '_>) -> Option<Case> {
+pub fn check_case(raw: Sp<RawCase>, origin: &Path, ck: &mut Checker<'_, '_>) -> Option<Case> {
     let case_pos = raw.pos;
     let raw = raw.v;
     let default_name = origin.file_stem().map_or_else(|| "case".to_string(), |s| s.to_string_lossy().into_owned());
@@ -381,7 +381,7 @@ fn present<T>(v: Option<Option<T>>) -> Option<Option<T>> {
 }
 
 /// The checked scheduler and the queue names of an mlq (for `class: <name>`).
-pub(crate) struct CheckedScheduler(SchedulerConfig, Vec<Option<String>>);
+pub struct CheckedScheduler(SchedulerConfig, Vec<Option<String>>);
 
 fn policy_table() -> Vec<(&'static str, PolicyKind)> {
     PolicyKind::ALL.iter().map(|p| (p.as_str(), *p)).collect()

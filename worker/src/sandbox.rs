@@ -1,16 +1,21 @@
 //! The worker side: the steps a worker takes, in this order, before and around running student code.
 //!
 //! 1. [`read_payload`]: read stdin to EOF (before anything untrusted is in the process);
-//! 2. [`enter_before_load`]: install the `SIGSYS` violation reporter, restrict the filesystem and network with
-//!    Landlock, install the seccomp deny-list (and, on x86_64, a guard against x32 syscalls), and write an `S`
-//!    frame saying what was enforced;
-//! 3. [`load_library`]: `dlopen` the student library (its constructors run here, under the deny-list), leak it so
-//!    it is never unloaded, and check `SCHEDGRADE_ABI_VERSION` and `schedgrade_table`;
-//! 4. [`narrow_after_load`]: install the seccomp allow-list ([`ALLOWED_AFTER_LOAD`]);
-//! 5. run the student code, then [`write_result`] (or [`write_error`]) and `_exit` without running destructors.
+//! 2. [`set_cpu_budget`]: charge the student only from here on: the CPU limit becomes what the worker has used so
+//!    far plus the test's budget;
+//! 3. [`enter_sandbox`]: install the `SIGSYS` violation reporter, restrict the filesystem and network with
+//!    Landlock, install the one seccomp allow-list ([`ALLOWED_SYSCALLS`]; on x86_64 also a guard against x32
+//!    syscalls), check in `/proc/self/status` that the kernel really applied the filters, and write an `S` frame
+//!    saying what was enforced;
+//! 4. [`write_loading_marker`]: an `L` frame, the last word the host believes about a grader fault: from here on
+//!    student code may run (library constructors run inside `dlopen`) and may write frames of its own;
+//! 5. [`load_library`]: `dlopen` the student library from fd [`LIBRARY_FD`], leak it so it is never unloaded, and
+//!    check `SCHEDGRADE_ABI_VERSION` and `schedgrade_table`;
+//! 6. run the student code, then [`write_result`] and `_exit` without running destructors.
 //!
-//! [`crate::worker::worker_entry`] does exactly this. Call these functions from the worker's only thread: Landlock
-//! restricts the calling thread only (the seccomp filters are synchronised to every thread).
+//! [`crate::worker_entry`] does exactly this. Call these functions from the worker's only thread: Landlock
+//! restricts the calling thread only (the seccomp filters are synchronised to every thread), and the allow-list
+//! forbids creating threads.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -29,10 +34,13 @@ use seccompiler::{
     BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule, TargetArch,
 };
 
-use super::VIOLATION_EXIT_CODE;
-use super::error::{LoadError, SetupError};
-use super::protocol::{HEADER_LEN, RESULT_FD, TAG_ERROR, TAG_REPORT, TAG_RESULT, TAG_VIOLATION, header};
-use super::syscalls;
+use schedgrade_kernel::wire::{
+    HEADER_LEN, LIBRARY_FD, RESULT_FD, TAG_ERROR, TAG_LOADING, TAG_REPORT, TAG_RESULT, TAG_VIOLATION,
+    VIOLATION_EXIT_CODE, header,
+};
+
+use crate::error::{LoadError, SetupError};
+use crate::syscalls;
 
 /// Paths the worker may read after [`enter_before_load`], besides the student library: what the dynamic loader
 /// needs to `dlopen` a Rust or C `cdylib`. Missing ones are skipped.
@@ -48,40 +56,25 @@ pub const LANDLOCK_ABI_SCOPE: i32 = 6;
 /// Set once Landlock restricts the filesystem: read-only `openat` is then safe to allow after loading.
 static LANDLOCK_FS: AtomicBool = AtomicBool::new(false);
 
-/// The syscalls the seccomp deny-list (installed by [`enter_before_load`]) reports as violations, whatever their
-/// arguments. Besides these, `kill` and `tgkill` aimed at another process, and `rt_sigaction` on `SIGSYS`, are
-/// violations too. Everything else is allowed while the library loads (Landlock still applies).
-#[rustfmt::skip]
-pub const DENIED_BEFORE_LOAD: &[&str] = &[
-    // Process creation and replacement. The worker is single-threaded: threads are denied too.
-    "clone", "clone3", "fork", "vfork", "execve", "execveat",
-    // Other processes, and leaving the process group the host kills.
-    "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd", "pidfd_send_signal",
-    "tkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "setsid", "setpgid",
-    // The network and local sockets.
-    "socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
-    // Namespaces, mounts and the kernel.
-    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount", "fsopen",
-    "fsconfig", "fsmount", "fspick", "mount_setattr", "bpf", "perf_event_open", "userfaultfd", "keyctl",
-    "add_key", "request_key", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
-    "reboot", "swapon", "swapoff", "acct", "quotactl", "personality", "open_by_handle_at", "name_to_handle_at",
-    // io_uring performs operations seccomp never sees.
-    "io_uring_setup", "io_uring_enter", "io_uring_register",
-];
-
-/// The syscalls a loaded scheduler may make ([`narrow_after_load`]); every other one is a violation.
+/// The syscalls the worker may make once it is in its sandbox ([`enter_sandbox`]), from `dlopen` (the library's
+/// constructors are student code) to its exit; every other one is a violation. There is no earlier, laxer filter:
+/// no student code ever runs outside this one.
 ///
 /// Found by running C and Rust libraries that compute, allocate, sleep, print, panic with a backtrace, abort and
-/// overflow their stack under the filter (the tests do); "needed" below means a test fails without it.
+/// overflow their stack under the filter (the tests do); "needed" below means a test fails without it. Denied
+/// on purpose (they are simply absent): process and thread creation, `exec`, `ptrace`, `seccomp`, `prctl` (death
+/// signal, dumpability, seccomp mode), `setrlimit`/`prlimit64`, `setpriority`, the `sched_set*` family,
+/// `ioprio_set`, sockets, namespaces and mounts, `kill`/`tgkill` aimed at any other process.
 ///
 /// Besides these, with conditions on the arguments: `rt_sigaction` except on `SIGSYS` (needed: Rust's `SIGSEGV`
 /// handler resets itself before re-faulting, `abort` resets `SIGABRT`); `kill` and `tgkill` on the worker itself
 /// (needed: `abort`); and, only when Landlock restricts the filesystem, `openat` without write flags (needed: the
 /// backtrace printer reads the library's symbols; Landlock decides which files).
 #[rustfmt::skip]
-pub const ALLOWED_AFTER_LOAD: &[&str] = &[
-    // Output (needed: printing, the result frame) and I/O on descriptors the worker already has.
-    "write", "read", "readv", "writev", "lseek",
+pub const ALLOWED_SYSCALLS: &[&str] = &[
+    // Output (needed: printing, the result frame) and I/O on descriptors the worker already has (needed by
+    // `dlopen`: `pread64` of the ELF headers).
+    "write", "read", "readv", "writev", "lseek", "pread64",
     // Needed by glibc's first `printf` (`newfstatat` on stdout; `fstat` before glibc 2.33) and by the backtrace
     // printer (`statx`, `readlink` of /proc/self/exe, `getcwd` to shorten paths, `close`).
     "fstat", "newfstatat", "statx", "readlink", "getcwd", "close",
@@ -101,7 +94,7 @@ pub const ALLOWED_AFTER_LOAD: &[&str] = &[
 ];
 
 /// The architecture of the running process, for seccompiler.
-pub(crate) fn target_arch() -> TargetArch {
+pub fn target_arch() -> TargetArch {
     #[cfg(target_arch = "aarch64")]
     return TargetArch::aarch64;
     #[cfg(target_arch = "riscv64")]
@@ -111,7 +104,7 @@ pub(crate) fn target_arch() -> TargetArch {
 }
 
 /// The kernel's Landlock ABI version, or a negative errno (`-ENOSYS`: not built in, `-EOPNOTSUPP`: disabled).
-pub(crate) fn landlock_abi() -> i32 {
+pub fn landlock_abi() -> i32 {
     const VERSION: u32 = 1;
     // SAFETY: with a null attribute and size 0, this syscall only returns the ABI version.
     let v = unsafe { libc::syscall(libc::SYS_landlock_create_ruleset, std::ptr::null::<u8>(), 0usize, VERSION) };
@@ -163,20 +156,62 @@ pub fn read_payload() -> io::Result<Vec<u8>> {
     Ok(payload)
 }
 
-/// Enters the sandbox before the student library is loaded. Step 2.
+/// Charges the student only from now on. Step 2.
+///
+/// Sets the soft `RLIMIT_CPU` to `budget_ms` rounded up to whole seconds plus the whole seconds of CPU time this
+/// process has used so far (reading and parsing the request, which is the grader's work; `RLIMIT_CPU` counts in
+/// seconds, so less than a second of it is not credited), and the hard limit one second above; both stay within
+/// the limits the host set. [`schedgrade_kernel::wire::cpu_soft_limit_secs`] is the formula, shared with the host. Returns the CPU time used so far, in microseconds, for the `L` frame. Must
+/// run before [`enter_sandbox`]: the allow-list forbids changing limits.
+pub fn set_cpu_budget(budget_ms: u64) -> io::Result<u64> {
+    // SAFETY: plain out-parameters.
+    let (used_us, current) = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let us = |tv: libc::timeval| tv.tv_sec.max(0) as u64 * 1_000_000 + tv.tv_usec.max(0) as u64;
+        let mut current = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        if libc::getrlimit(libc::RLIMIT_CPU, &mut current) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        (us(usage.ru_utime) + us(usage.ru_stime), current)
+    };
+    let soft = schedgrade_kernel::wire::cpu_soft_limit_secs(budget_ms, used_us);
+    let limit = libc::rlimit { rlim_cur: soft.min(current.rlim_max), rlim_max: (soft + 1).min(current.rlim_max) };
+    // SAFETY: a valid rlimit; lowering limits needs no privilege.
+    if unsafe { libc::setrlimit(libc::RLIMIT_CPU, &limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(used_us)
+}
+
+/// Enters the sandbox, before any student code is in the process. Step 3.
 ///
 /// Installs the `SIGSYS` handler that turns a seccomp trap into a `V` frame on fd 3 and exit code
-/// [`VIOLATION_EXIT_CODE`]; applies Landlock (read-only [`SYSTEM_READ_PATHS`] and `library`; nothing writable; no
-/// TCP; scoped signals and abstract sockets), best effort on older kernels; installs the seccomp deny-list
-/// [`DENIED_BEFORE_LOAD`]; then writes an `S` frame with the returned [`Enforcement`].
-pub fn enter_before_load(library: &Path) -> Result<Enforcement, SetupError> {
+/// [`VIOLATION_EXIT_CODE`]; applies Landlock (read-only [`SYSTEM_READ_PATHS`] and the library on [`LIBRARY_FD`];
+/// nothing writable; no TCP; scoped signals and abstract sockets), best effort on older kernels; installs the
+/// seccomp allow-list [`ALLOWED_SYSCALLS`]; checks that the kernel reports the filters installed; then writes an
+/// `S` frame with the returned [`Enforcement`].
+pub fn enter_sandbox() -> Result<Enforcement, SetupError> {
     let landlock_abi = landlock_abi();
+    // Opened now: Landlock forbids reading /proc afterwards, and the allow-list permits `pread64`.
+    let status = std::fs::File::open("/proc/self/status").map_err(SetupError::Verify)?;
+    let filters_before = seccomp_filters(&status)?;
     install_sigsys_handler().map_err(SetupError::Signal)?;
-    let landlock = apply_landlock(library)?;
+    let landlock = apply_landlock()?;
     LANDLOCK_FS.store(landlock != LandlockLevel::None, Ordering::SeqCst);
-    apply(deny_list()?, "deny-list")?;
+    let mut installed = 0;
     if let Some(guard) = x32_guard() {
         apply(guard, "x32-guard")?;
+        installed += 1;
+    }
+    apply(allow_list()?, "allow-list")?;
+    installed += 1;
+    // Trust the kernel's account, not the return codes: the filters must be there, in filter mode.
+    let filters_after = seccomp_filters(&status)?;
+    if filters_after.mode != 2 || filters_after.count < filters_before.count + installed {
+        return Err(SetupError::NotApplied { mode: filters_after.mode, count: filters_after.count });
     }
     let enforcement = Enforcement { landlock_abi, landlock, seccomp: true };
     // The host learns the same from a missing `S` frame if this fails; no reason to stop here.
@@ -184,10 +219,36 @@ pub fn enter_before_load(library: &Path) -> Result<Enforcement, SetupError> {
     Ok(enforcement)
 }
 
-/// Narrows the sandbox once the library is loaded: a seccomp allow-list of [`ALLOWED_AFTER_LOAD`] (and the
-/// conditional rules described there); every other syscall is reported as a violation. Step 4.
-pub fn narrow_after_load() -> Result<(), SetupError> {
-    apply(allow_list()?, "allow-list")
+/// The `Seccomp:` mode and `Seccomp_filters:` count of this process, from an open `/proc/self/status`.
+struct SeccompState {
+    mode: u32,
+    count: u32,
+}
+
+fn seccomp_filters(status: &std::fs::File) -> Result<SeccompState, SetupError> {
+    use std::os::unix::fs::FileExt;
+    let mut buf = [0u8; 4096];
+    let mut len = 0;
+    loop {
+        let n = status.read_at(&mut buf[len..], len as u64).map_err(SetupError::Verify)?;
+        if n == 0 || len + n == buf.len() {
+            len += n;
+            break;
+        }
+        len += n;
+    }
+    let text = String::from_utf8_lossy(&buf[..len]);
+    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().parse::<u32>().ok());
+    match (field("Seccomp:"), field("Seccomp_filters:")) {
+        (Some(mode), Some(count)) => Ok(SeccompState { mode, count }),
+        _ => Err(SetupError::Verify(io::Error::other("/proc/self/status has no `Seccomp:` fields"))),
+    }
+}
+
+/// Tells the host that student code may run from now on. Step 4. `preload_cpu_us` is what [`set_cpu_budget`]
+/// returned: the host adds it to the student's CPU budget when it judges a CPU timeout.
+pub fn write_loading_marker(preload_cpu_us: u64) -> io::Result<()> {
+    write_frame(TAG_LOADING, preload_cpu_us.to_string().as_bytes())
 }
 
 /// The `schedgrade_table` function of a submission.
@@ -219,17 +280,15 @@ impl LoadedLibrary {
     }
 }
 
-/// Loads the student library at the absolute `path` with `dlopen(RTLD_NOW | RTLD_LOCAL)`, never to be unloaded,
-/// and checks that it exports `SCHEDGRADE_ABI_VERSION` equal to [`ABI_VERSION`] and `schedgrade_table`. Step 3.
+/// Loads the student library the host passed on [`LIBRARY_FD`] with `dlopen(RTLD_NOW | RTLD_LOCAL)`, never to be
+/// unloaded, and checks that it exports `SCHEDGRADE_ABI_VERSION` equal to [`ABI_VERSION`] and `schedgrade_table`.
+/// Step 5.
 ///
-/// Loading runs the library's constructors: call it after [`enter_before_load`].
-pub fn load_library(path: &Path) -> Result<LoadedLibrary, LoadError> {
-    let owned = || PathBuf::from(path);
-    if !path.is_absolute() {
-        // `dlopen` would search the system library directories for a bare name.
-        let reason = "the path is not absolute".to_owned();
-        return Err(LoadError::Open { path: owned(), reason });
-    }
+/// Loading runs the library's constructors: call it after [`enter_sandbox`] and [`write_loading_marker`].
+pub fn load_library() -> Result<LoadedLibrary, LoadError> {
+    let path = PathBuf::from(format!("/proc/self/fd/{LIBRARY_FD}"));
+    let path = path.as_path();
+    let owned = || PathBuf::from("the submitted library");
     // SAFETY: loading runs the library's initialisers; that is student code, which the sandbox contains.
     let library = unsafe { Library::open(Some(path), RTLD_NOW | RTLD_LOCAL) }
         .map_err(|e| LoadError::Open { path: owned(), reason: dl_reason(&e) })?;
@@ -347,7 +406,7 @@ fn unknown_syscall_name(nr: i64, out: &mut [u8; 32]) -> usize {
     PREFIX.len() + d.len()
 }
 
-fn apply_landlock(library: &Path) -> Result<LandlockLevel, SetupError> {
+fn apply_landlock() -> Result<LandlockLevel, SetupError> {
     let err = |e: &dyn fmt::Display| SetupError::Landlock(e.to_string());
     let dir_read: BitFlags<AccessFs> = AccessFs::ReadFile | AccessFs::ReadDir;
     let mut ruleset = Ruleset::default()
@@ -356,13 +415,16 @@ fn apply_landlock(library: &Path) -> Result<LandlockLevel, SetupError> {
         .and_then(|r| r.scope(Scope::from_all(LANDLOCK_ABI)))
         .and_then(|r| r.create())
         .map_err(|e| err(&e))?;
-    let paths = SYSTEM_READ_PATHS.iter().map(Path::new).chain([library]);
-    for path in paths {
-        // A path that does not exist grants nothing; a missing library makes dlopen fail with a clear error.
+    for path in SYSTEM_READ_PATHS.iter().map(Path::new) {
+        // A path that does not exist grants nothing.
         let Ok(fd) = PathFd::new(path) else { continue };
         let access = if path.is_dir() { dir_read } else { AccessFs::ReadFile.into() };
         ruleset = ruleset.add_rule(PathBeneath::new(fd, access)).map_err(|e| err(&e))?;
     }
+    // The library, by the descriptor the host passed: the worker never learns where it lives.
+    // SAFETY: the host opens LIBRARY_FD before exec and nothing in the worker closes it.
+    let library = unsafe { std::os::fd::BorrowedFd::borrow_raw(LIBRARY_FD) };
+    ruleset = ruleset.add_rule(PathBeneath::new(library, AccessFs::ReadFile)).map_err(|e| err(&e))?;
     let status = ruleset.restrict_self().map_err(|e| err(&e))?;
     Ok(match status.ruleset {
         RulesetStatus::FullyEnforced => LandlockLevel::Full,
@@ -412,23 +474,20 @@ fn compile(
         .map_err(|e| seccomp_error(stage, e))
 }
 
-fn deny_list() -> Result<BpfProgram, SetupError> {
-    let pid = own_pid();
-    let mut rules = unconditional(DENIED_BEFORE_LOAD);
-    // Signals to anyone but ourselves (kill(0, ...) targets our own process group, which is fine).
-    rules.insert(libc::SYS_kill, vec![rule(vec![cond(0, SeccompCmpOp::Ne, pid)?, cond(0, SeccompCmpOp::Ne, 0)?])?]);
-    rules.insert(libc::SYS_tgkill, vec![rule(vec![cond(0, SeccompCmpOp::Ne, pid)?])?]);
-    // Nobody replaces the violation reporter.
-    rules.insert(libc::SYS_rt_sigaction, vec![rule(vec![cond(0, SeccompCmpOp::Eq, libc::SIGSYS as u64)?])?]);
-    compile(rules, SeccompAction::Allow, SeccompAction::Trap, "deny-list")
-}
-
 fn allow_list() -> Result<BpfProgram, SetupError> {
     let pid = own_pid();
-    let mut rules = unconditional(ALLOWED_AFTER_LOAD);
+    let mut rules = unconditional(ALLOWED_SYSCALLS);
     rules.insert(libc::SYS_rt_sigaction, vec![rule(vec![cond(0, SeccompCmpOp::Ne, libc::SIGSYS as u64)?])?]);
     rules.insert(libc::SYS_kill, vec![rule(vec![cond(0, SeccompCmpOp::Eq, pid)?])?]);
     rules.insert(libc::SYS_tgkill, vec![rule(vec![cond(0, SeccompCmpOp::Eq, pid)?])?]);
+    // Descriptor flags and duplicates (needed: `dlopen`, std's I/O). Not `F_SETOWN`/`F_SETSIG`: signals to others.
+    let fcntl_commands =
+        [libc::F_GETFD, libc::F_SETFD, libc::F_GETFL, libc::F_SETFL, libc::F_DUPFD, libc::F_DUPFD_CLOEXEC];
+    let fcntl_rules = fcntl_commands
+        .iter()
+        .map(|&command| rule(vec![cond(1, SeccompCmpOp::Eq, command as u64)?]))
+        .collect::<Result<Vec<_>, _>>()?;
+    rules.insert(libc::SYS_fcntl, fcntl_rules);
     if LANDLOCK_FS.load(Ordering::SeqCst) {
         // Read-only opens only; Landlock decides which files.
         let writing = (libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND) as u64;
@@ -464,7 +523,7 @@ mod tests {
 
     #[test]
     fn every_listed_syscall_has_a_number_here() {
-        for name in DENIED_BEFORE_LOAD.iter().chain(ALLOWED_AFTER_LOAD) {
+        for name in ALLOWED_SYSCALLS {
             #[cfg(target_arch = "x86_64")]
             assert!(syscall_number(name).is_some(), "{name} is unknown on x86_64");
             let _ = name;
@@ -473,7 +532,6 @@ mod tests {
 
     #[test]
     fn filters_compile() {
-        deny_list().unwrap();
         allow_list().unwrap();
     }
 

@@ -44,8 +44,6 @@ pub enum WorkerEnd {
     AbiMismatch { message: String },
     /// The library does not export the case's policy.
     MissingPolicy { policy: String },
-    /// The worker could not do its job for reasons of its own (bad request, unreadable case): a grader bug.
-    WorkerError { message: String },
 }
 
 /// The one message a worker sends back.
@@ -68,26 +66,40 @@ impl WorkerResponse {
     }
 }
 
-/// Runs a request with a policy table: what a worker does once the library is loaded and the sandbox narrowed.
-/// `table_for` returns the library's table for a policy, or `None` if the library does not export it.
+/// A request decoded and its case parsed: the grader's work, done before any student code is loaded (a failure
+/// here is the grader's, reported before the loading marker).
+#[derive(Debug)]
+pub struct Prepared {
+    case: crate::case::Case,
+    full_text: bool,
+}
+
+/// Decodes a request and parses its case.
+pub fn prepare(payload: &[u8]) -> Result<Prepared, String> {
+    let request: WorkerRequest =
+        serde_json::from_slice(payload).map_err(|e| format!("cannot decode the request: {e}"))?;
+    let case = crate::case::parse_case(&request.case_source, std::path::Path::new(&request.case_origin))
+        .map_err(|e| e.to_string())?;
+    Ok(Prepared { case, full_text: request.full_text })
+}
+
+/// Runs a prepared request with a policy table: what a worker does once the library is loaded. `table_for`
+/// returns the library's table for a policy, or `None` if the library does not export it.
 pub fn respond(
-    request: &WorkerRequest,
+    prepared: &Prepared,
     table_for: impl FnOnce(schedgrade_contract::PolicyKind) -> Option<&'static schedgrade_contract::abi::AbiTable>,
 ) -> WorkerResponse {
     use crate::sim::RunEnd;
     use crate::trace::{Metrics, Recorder, gantt, text};
     use schedgrade_contract::client::HookFaultKind;
 
-    let case = match crate::case::parse_case(&request.case_source, std::path::Path::new(&request.case_origin)) {
-        Ok(case) => case,
-        Err(e) => return WorkerResponse::without_run(WorkerEnd::WorkerError { message: e.to_string() }),
-    };
+    let case = &prepared.case;
     let Some(table) = table_for(case.scheduler.policy) else {
         return WorkerResponse::without_run(WorkerEnd::MissingPolicy { policy: case.scheduler.policy.as_str().into() });
     };
     let mut recorder = Recorder::default();
-    let result = crate::policy::run_case(&case, table, &mut recorder);
-    let metrics = Metrics::compute(&case, &result);
+    let result = crate::run::run_case(case, table, &mut recorder);
+    let metrics = Metrics::compute(case, &result);
     let end = match result.end.clone() {
         RunEnd::Completed => WorkerEnd::Completed,
         RunEnd::Faulted { time, fault } => WorkerEnd::Faulted {
@@ -104,11 +116,11 @@ pub fn respond(
         RunEnd::Violated(v) => WorkerEnd::Violated { time: v.time, hook: v.hook.as_str().into(), message: v.message },
     };
     let full_text =
-        request.full_text.then(|| text::render(&case, &recorder.events, &recorder.segments, &metrics, &result.end));
+        prepared.full_text.then(|| text::render(case, &recorder.events, &recorder.segments, &metrics, &result.end));
     WorkerResponse {
         end,
-        trace: text::trace_lines(&case, &recorder.events),
-        gantt: gantt::render(&case, &recorder.segments, metrics.summary.makespan),
+        trace: text::trace_lines(case, &recorder.events),
+        gantt: gantt::render(case, &recorder.segments, metrics.summary.makespan),
         text: full_text,
     }
 }

@@ -18,7 +18,7 @@ pub const MAX_TICK: u64 = 1_000_000_000_000;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "schedgrade test case", rename = "TestCase")]
-pub(crate) struct RawCase {
+pub struct RawCase {
     /// The case's name, shown in reports. Defaults to the file name without `.yaml`.
     #[schemars(with = "Option<String>", length(min = 1))]
     pub name: Option<Sp<Any>>,
@@ -44,7 +44,7 @@ pub(crate) struct RawCase {
 #[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(dead_code)]
-pub(crate) enum PolicyName {
+pub enum PolicyName {
     /// First come, first served (non-preemptive).
     Fcfs,
     /// Shortest job first (non-preemptive). Options: `predict`.
@@ -71,7 +71,7 @@ pub(crate) enum PolicyName {
 #[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(dead_code)]
-pub(crate) enum QueuePolicyName {
+pub enum QueuePolicyName {
     /// First come, first served.
     Fcfs,
     /// Shortest job first.
@@ -88,7 +88,7 @@ pub(crate) enum QueuePolicyName {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Scheduler")]
-pub(crate) struct RawScheduler {
+pub struct RawScheduler {
     /// The policy under test.
     #[schemars(with = "PolicyName")]
     pub policy: Option<Sp<Any>>,
@@ -140,13 +140,13 @@ pub(crate) struct RawScheduler {
 /// A tick count of at least 1.
 #[derive(JsonSchema)]
 #[allow(dead_code)]
-pub(crate) struct TickAtLeastOne(#[schemars(range(min = 1, max = 1_000_000_000_000u64))] u64);
+pub struct TickAtLeastOne(#[schemars(range(min = 1, max = 1_000_000_000_000u64))] u64);
 
 /// Which priority numbers are more important.
 #[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(dead_code)]
-pub(crate) enum PriorityOrderName {
+pub enum PriorityOrderName {
     /// Smaller numbers are more important: 0 beats 3 (Silberschatz, Linux nice values). The default.
     LowerFirst,
     /// Larger numbers are more important.
@@ -157,7 +157,7 @@ pub(crate) enum PriorityOrderName {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Aging")]
-pub(crate) struct RawAging {
+pub struct RawAging {
     /// Ticks of waiting per step (at least 1).
     #[schemars(with = "u64", range(min = 1, max = 1_000_000_000_000u64))]
     pub interval: Option<Sp<Any>>,
@@ -170,7 +170,7 @@ pub(crate) struct RawAging {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Predict")]
-pub(crate) struct RawPredict {
+pub struct RawPredict {
     /// The weight of the most recent burst, in [0, 1].
     #[schemars(with = "f64", range(min = 0.0, max = 1.0))]
     pub alpha: Option<Sp<Any>>,
@@ -183,7 +183,7 @@ pub(crate) struct RawPredict {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Queue")]
-pub(crate) struct RawQueue {
+pub struct RawQueue {
     /// Optional name, so that processes can say `class: <name>` instead of the queue's index.
     #[schemars(with = "Option<String>", regex(pattern = r"^[A-Za-z0-9_.-]+$"))]
     pub name: Option<Sp<Any>>,
@@ -200,7 +200,7 @@ pub(crate) struct RawQueue {
 
 /// How a multi-level queue shares the CPU between its queues.
 #[derive(Debug)]
-pub(crate) enum RawBetween {
+pub enum RawBetween {
     /// A keyword (`fixed_priority`), or a value of the wrong kind.
     Word(Any),
     /// `{ time_slice: [...] }`.
@@ -210,7 +210,7 @@ pub(crate) enum RawBetween {
 /// `{ time_slice: [...] }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawTimeSlice {
+pub struct RawTimeSlice {
     pub time_slice: Option<Sp<Vec<Sp<Any>>>>,
 }
 
@@ -255,7 +255,7 @@ impl<'de> Deserialize<'de> for RawBetween {
 #[derive(JsonSchema)]
 #[serde(untagged)]
 #[allow(dead_code)]
-pub(crate) enum BetweenSchema {
+pub enum BetweenSchema {
     /// `fixed_priority`: a lower queue runs only when every higher queue is empty, and a process arriving in a
     /// higher queue preempts one of a lower queue.
     Fixed(FixedPriorityName),
@@ -270,7 +270,7 @@ pub(crate) enum BetweenSchema {
 #[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(dead_code)]
-pub(crate) enum FixedPriorityName {
+pub enum FixedPriorityName {
     /// Strict priority between queues.
     FixedPriority,
 }
@@ -288,7 +288,7 @@ impl JsonSchema for RawBetween {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Machine")]
-pub(crate) struct RawMachine {
+pub struct RawMachine {
     /// Number of CPUs, sharing one ready queue. Default 1.
     #[schemars(with = "Option<u32>", range(min = 1, max = 1024))]
     pub cpus: Option<Sp<Any>>,
@@ -308,7 +308,7 @@ pub(crate) struct RawMachine {
 #[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(dead_code)]
-pub(crate) enum TiesName {
+pub enum TiesName {
     /// Arrivals, then I/O completions, then the process that left the CPU (most textbooks). The default.
     ArrivalsFirst,
     /// The process that left the CPU, then arrivals, then I/O completions (OSTEP).
@@ -317,7 +317,7 @@ pub(crate) enum TiesName {
 
 /// Dispatch latency: a number, or separate costs.
 #[derive(Debug)]
-pub(crate) enum RawSwitch {
+pub enum RawSwitch {
     /// A single number (or a value of the wrong kind).
     Ticks(Any),
     /// `{ process: P, thread: T }`.
@@ -327,7 +327,7 @@ pub(crate) enum RawSwitch {
 /// `{ process: P, thread: T }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawSplit {
+pub struct RawSplit {
     pub process: Option<Sp<Any>>,
     pub thread: Option<Sp<Any>>,
 }
@@ -373,7 +373,7 @@ impl<'de> Deserialize<'de> for RawSwitch {
 #[derive(JsonSchema)]
 #[serde(untagged)]
 #[allow(dead_code)]
-pub(crate) enum SwitchSchema {
+pub enum SwitchSchema {
     /// The same cost for every switch.
     Ticks(#[schemars(range(max = 1_000_000_000_000u64))] u64),
     /// Separate costs.
@@ -400,7 +400,7 @@ impl JsonSchema for RawSwitch {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Process")]
-pub(crate) struct RawProcess {
+pub struct RawProcess {
     /// Unique name, shown in traces: letters, digits, `_`, `.` and `-`.
     #[schemars(with = "String", regex(pattern = r"^[A-Za-z0-9_.-]+$"))]
     pub name: Option<Sp<Any>>,
@@ -428,7 +428,7 @@ pub(crate) struct RawProcess {
 #[derive(JsonSchema)]
 #[serde(untagged)]
 #[allow(dead_code)]
-pub(crate) enum ClassSchema {
+pub enum ClassSchema {
     /// The index of the queue in `scheduler.queues` (0 is the first).
     Index(u32),
     /// The `name` of a queue in `scheduler.queues`.
@@ -438,7 +438,7 @@ pub(crate) enum ClassSchema {
 /// One burst, as written: `cpu N` or `io N`. Well-formed bursts are decoded while reading (a 10^6-process workload
 /// stays compact); anything else is kept for a precise error.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum RawBurst {
+pub enum RawBurst {
     Cpu(u64),
     Io(u64),
     Other(Any),
@@ -515,7 +515,7 @@ impl JsonSchema for RawBurst {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Expect")]
-pub(crate) struct RawExpect {
+pub struct RawExpect {
     /// Where the numbers come from (book, edition, section, figure).
     #[schemars(with = "Option<String>")]
     pub source: Option<Sp<Any>>,
@@ -537,7 +537,7 @@ pub(crate) struct RawExpect {
 }
 
 /// Every mapping of the format and its keys, for messages about unknown keys.
-pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
+pub const SECTIONS: &[(&str, &[&str])] = &[
     ("the test case", &["name", "description", "hint", "scheduler", "machine", "processes", "expect"]),
     (
         "`scheduler`",

@@ -114,7 +114,7 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Renders several diagnostics separated by blank lines.
-pub(crate) fn render_all(diagnostics: &[Diagnostic], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+pub fn render_all(diagnostics: &[Diagnostic], f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for (i, d) in diagnostics.iter().enumerate() {
         if i > 0 {
             f.write_str("\n\n")?;
@@ -126,7 +126,7 @@ pub(crate) fn render_all(diagnostics: &[Diagnostic], f: &mut fmt::Formatter<'_>)
 
 /// A position in a source text: 1-based line and column (in characters), byte offset and length in characters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Pos {
+pub struct Pos {
     pub line: u32,
     pub col: u32,
     pub offset: u32,
@@ -144,7 +144,7 @@ impl Pos {
 const MAX_SNIPPET_CHARS: usize = 120;
 
 /// A source text with its line starts, to turn byte offsets into lines and columns and cut snippets.
-pub(crate) struct Source<'a> {
+pub struct Source<'a> {
     pub text: &'a str,
     pub path: &'a Path,
     line_starts: std::cell::OnceCell<Vec<usize>>,
@@ -278,7 +278,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// `` `a`, `b` or `c` ``.
-pub(crate) fn backticked_list(items: &[&str], conjunction: &str) -> String {
+pub fn backticked_list(items: &[&str], conjunction: &str) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
     match quoted.len() {
         0 => String::new(),
