@@ -28,6 +28,9 @@ pub const RESULT_FD: RawFd = 3;
 /// The student library, opened read-only by the host: the worker loads it from this descriptor and never learns
 /// its path.
 pub const LIBRARY_FD: RawFd = 4;
+/// A Unix socket to the host, over which the worker sends the listener of its memory-watching seccomp filter
+/// before closing it.
+pub const NOTIFY_FD: RawFd = 5;
 /// The environment variable holding the test's CPU budget in milliseconds.
 pub const CPU_BUDGET_ENV: &str = "SCHEDGRADE_CPU_MS";
 /// The soft `RLIMIT_CPU`, in seconds, of a worker with a CPU budget of `budget_ms` that used `preload_us` before

@@ -9,11 +9,13 @@
 //! |-------------|---------------------------------------------------------------------------------------|
 //! | [`entry`]   | [`worker_entry`]: the steps in order, then `_exit`                                    |
 //! | [`sandbox`] | each step: read the payload, Landlock and seccomp, `dlopen`, frames on the result pipe |
+//! | [`memwatch`] | big `mmap`/`mremap` requests shown to the host, which judges the memory limit itself   |
 //! | [`error`]   | the worker's own failures, sent to the host as `E` frames                              |
 //! | `syscalls`  | syscall names and numbers, for the filters and for naming a violation                  |
 
 pub mod entry;
 pub mod error;
+pub mod memwatch;
 pub mod sandbox;
 mod syscalls;
 

@@ -201,7 +201,8 @@ pub fn enter_sandbox() -> Result<Enforcement, SetupError> {
     install_sigsys_handler().map_err(SetupError::Signal)?;
     let landlock = apply_landlock()?;
     LANDLOCK_FS.store(landlock != LandlockLevel::None, Ordering::SeqCst);
-    let mut installed = 0;
+    crate::memwatch::install()?;
+    let mut installed = 1;
     if let Some(guard) = x32_guard() {
         apply(guard, "x32-guard")?;
         installed += 1;

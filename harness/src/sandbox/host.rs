@@ -9,10 +9,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use schedgrade_kernel::wire::{
-    CPU_BUDGET_ENV, LIBRARY_FD, RESULT_FD, WorkerError, cpu_soft_limit_secs, decode, loading_marker_end,
+    CPU_BUDGET_ENV, LIBRARY_FD, NOTIFY_FD, RESULT_FD, WorkerError, cpu_soft_limit_secs, decode, loading_marker_end,
 };
 
 use super::error::SandboxError;
+use super::memwatch::MemWatch;
 use super::probe::{NamespacePlan, namespace_plan};
 use super::{NOBODY, WorkerCommand};
 
@@ -78,6 +79,8 @@ pub struct WorkerExit {
     pub loading: Option<u64>,
     /// The `E` frame came after the `L` frame, so student code may have forged it.
     pub error_after_loading: bool,
+    /// The host saw a request for memory that would take the worker past [`super::Limits::memory_mib`].
+    pub memory_limit_reached: bool,
     /// The syscall the seccomp filter denied, from the `SIGSYS` handler's `V` frame.
     pub violation: Option<String>,
     /// The worker's `S` frame: what Landlock and seccomp enforced, such as `landlock=7:full seccomp=on`.
@@ -155,12 +158,16 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
         None => None,
     };
 
+    let (watch_host, watch_child) =
+        socketpair().map_err(|source| SandboxError::Pipe { what: "memory-watch", source })?;
+
     // The program is executed by descriptor (`PreExec::exec`); std only forks, sets up stdio and the process group.
     let mut command = Command::new("/");
     command.current_dir("/").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
     let exec = Exec::new(cmd)?;
     let library_fd = library.as_ref().map_or(-1, |f| f.as_raw_fd());
-    let pre_exec = PreExec::new(&limits, plan, result_write.as_raw_fd(), library_fd, exec);
+    let fds = ChildFds { result: result_write.as_raw_fd(), library: library_fd, notify: watch_child.as_raw_fd() };
+    let pre_exec = PreExec::new(&limits, plan, fds, exec);
     // SAFETY: `PreExec::run` only makes async-signal-safe raw syscalls on data prepared before the fork.
     unsafe { command.pre_exec(move || pre_exec.run()) };
 
@@ -168,6 +175,7 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
         command.spawn().map_err(|source| SandboxError::Spawn { program: cmd.program.name().into(), source })?;
     drop(result_write);
     drop(library);
+    drop(watch_child);
     let pid = child.id() as libc::pid_t;
     let mut group = Group { pgid: pid, killed: false };
 
@@ -181,6 +189,7 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
         payload: &cmd.stdin_payload,
         sinks: [Sink::new(stdout, output_cap), Sink::new(stderr, output_cap), Sink::new(Some(result_read), result_cap)],
         pidfd: pidfd_open(pid),
+        memwatch: MemWatch::new(watch_host, limits.memory_mib.saturating_mul(1024 * 1024)),
     };
     for fd in io.fds() {
         set_nonblocking(fd);
@@ -220,6 +229,7 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
         error: decoded.error,
         loading: decoded.loading,
         error_after_loading: decoded.error_after_loading,
+        memory_limit_reached: io.memwatch.limit_reached,
         violation: decoded.violation,
         sandbox_report: decoded.report,
         protocol_problem: decoded.problem,
@@ -240,8 +250,7 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
 /// Everything the child does between `fork` and `exec`, prepared in the parent so that the child only makes raw
 /// syscalls (the parent may be multi-threaded: no allocation, no locks).
 struct PreExec {
-    result_fd: RawFd,
-    library_fd: RawFd,
+    fds: ChildFds,
     exec: Exec,
     parent: libc::pid_t,
     unshare_flags: libc::c_int,
@@ -258,12 +267,11 @@ type RlimitResource = libc::__rlimit_resource_t;
 type RlimitResource = libc::c_int;
 
 impl PreExec {
-    fn new(limits: &super::Limits, plan: &NamespacePlan, result_fd: RawFd, library_fd: RawFd, exec: Exec) -> PreExec {
+    fn new(limits: &super::Limits, plan: &NamespacePlan, fds: ChildFds, exec: Exec) -> PreExec {
         let both = |n: u64| libc::rlimit { rlim_cur: n, rlim_max: n };
         let cpu_soft = limits.cpu_soft_secs() + PREPARE_CPU_SECS;
         PreExec {
-            result_fd,
-            library_fd,
+            fds,
             exec,
             // SAFETY: getpid has no preconditions.
             parent: unsafe { libc::getpid() },
@@ -285,30 +293,32 @@ impl PreExec {
     fn run(&self) -> io::Result<()> {
         // SAFETY: raw syscalls on plain data; every pointer is valid for the call.
         unsafe {
-            // The process group was set by `Command::process_group(0)`, before this runs. First move the three
-            // descriptors the worker needs out of the way (any of them may be 3 or 4), then put them in place.
-            let high = |fd: RawFd| if fd < 0 { Ok(-1) } else { check_fd(libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 10)) };
-            let result = high(self.result_fd)?;
-            let library = high(self.library_fd)?;
-            let program = high(self.exec.program_fd)?;
-            check(libc::dup2(result, RESULT_FD))?;
-            if library >= 0 {
-                check(libc::dup2(library, LIBRARY_FD))?;
-            }
-            // Descriptors the grader inherited without close-on-exec (a make jobserver, a CI runner's pipes)
-            // must not reach the worker: mark everything above fd 4 close-on-exec. (Not close: the standard
-            // library reports exec failures through one of them.)
-            if libc::syscall(libc::SYS_close_range, LIBRARY_FD + 1, libc::c_uint::MAX, libc::CLOSE_RANGE_CLOEXEC) != 0 {
-                for fd in LIBRARY_FD + 1..self.fd_ceiling {
-                    libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
-                }
-            }
-            // Best effort: the host probed these once; a failure here only loses a layer.
+            // Namespaces first, while the shared namespace's descriptor still has its number. Best effort: the host probed these once; a failure here only loses a layer.
             if self.shared_net >= 0 {
                 libc::setns(self.shared_net, libc::CLONE_NEWNET);
             }
             if self.unshare_flags != 0 {
                 libc::unshare(self.unshare_flags);
+            }
+            // The process group was set by `Command::process_group(0)`, before this runs. First move the three
+            // descriptors the worker needs out of the way (any of them may be 3, 4 or 5), then put them in place.
+            let high = |fd: RawFd| if fd < 0 { Ok(-1) } else { check_fd(libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 10)) };
+            let result = high(self.fds.result)?;
+            let library = high(self.fds.library)?;
+            let notify = high(self.fds.notify)?;
+            let program = high(self.exec.program_fd)?;
+            check(libc::dup2(result, RESULT_FD))?;
+            if library >= 0 {
+                check(libc::dup2(library, LIBRARY_FD))?;
+            }
+            check(libc::dup2(notify, NOTIFY_FD))?;
+            // Descriptors the grader inherited without close-on-exec (a make jobserver, a CI runner's pipes)
+            // must not reach the worker: mark everything above fd 5 close-on-exec. (Not close: the standard
+            // library reports exec failures through one of them.)
+            if libc::syscall(libc::SYS_close_range, NOTIFY_FD + 1, libc::c_uint::MAX, libc::CLOSE_RANGE_CLOEXEC) != 0 {
+                for fd in NOTIFY_FD + 1..self.fd_ceiling {
+                    libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+                }
             }
             for (resource, limit) in &self.rlimits {
                 check(libc::setrlimit(*resource, limit))?;
@@ -327,6 +337,13 @@ impl PreExec {
             self.exec.exec(program)
         }
     }
+}
+
+/// The host's descriptors that become the worker's fds 3 (result), 4 (library, or -1) and 5 (memory watch).
+struct ChildFds {
+    result: RawFd,
+    library: RawFd,
+    notify: RawFd,
 }
 
 /// `argv` and `envp` of the worker, built before the fork, and the program's descriptor: the child only calls
@@ -461,6 +478,8 @@ struct Io<'a> {
     sinks: [Sink; 3],
     /// `None` on kernels before 5.3: the host then notices the exit by the pipes closing.
     pidfd: Option<OwnedFd>,
+    /// The worker's big allocations.
+    memwatch: MemWatch,
 }
 
 /// What the watch loop saw.
@@ -553,6 +572,9 @@ impl Io<'_> {
             if let Some(fd) = self.pidfd.as_ref().filter(|_| !exited) {
                 pollfds.push(libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 });
             }
+            for fd in self.memwatch.fds() {
+                pollfds.push(libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
+            }
             let timeout = (deadline - now).as_millis().saturating_add(1).min(i32::MAX as u128) as libc::c_int;
             // SAFETY: `pollfds` is a valid array of `pollfds.len()` entries.
             let n = unsafe { libc::poll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, timeout) };
@@ -560,6 +582,9 @@ impl Io<'_> {
                 continue; // Timeout (re-checked above) or EINTR.
             }
             for pfd in pollfds.iter().filter(|p| p.revents != 0) {
+                if self.memwatch.handle(pfd.fd) {
+                    continue;
+                }
                 if self.stdin.as_ref().is_some_and(|(fd, _)| fd.as_raw_fd() == pfd.fd) {
                     self.write_stdin();
                 } else if self.pidfd.as_ref().is_some_and(|fd| fd.as_raw_fd() == pfd.fd) {
@@ -611,6 +636,14 @@ fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     // SAFETY: `fds` is valid for two ints.
     check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
     // SAFETY: pipe2 returned two fresh fds that we now own.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+fn socketpair() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: `fds` is valid for two ints.
+    check(unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) })?;
+    // SAFETY: socketpair returned two fresh fds that we now own.
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 

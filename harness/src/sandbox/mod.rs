@@ -89,6 +89,7 @@
 
 mod error;
 mod host;
+mod memwatch;
 mod outcome;
 mod probe;
 mod program;

@@ -16,7 +16,8 @@ use schedgrade_kernel::wire::WorkerError;
 /// 3. `bad-result`: the result channel exceeded its cap (the host killed the worker for it);
 /// 4. `cpu-timeout`: `SIGXCPU`, or `SIGKILL` at the hard CPU limit;
 /// 5. `wall-timeout`: the host killed the worker at the wall-clock limit;
-/// 6. `memory-limit`: `SIGABRT` with Rust's `memory allocation of N bytes failed` on stderr;
+/// 6. `memory-limit`: death by a signal after the host saw a request for memory that would cross the limit
+///    (never anything on stderr: student code controls that);
 /// 7. `crashed`: any other death by signal;
 /// 8. `load-failed`: an `E` frame after the marker of a kind only `dlopen` and the ABI check produce
 ///    (`abi-mismatch`, `missing-symbol`, `load-error`): the student's library. Any other `E` frame after the marker
@@ -102,18 +103,6 @@ impl fmt::Display for RawOutcome {
     }
 }
 
-/// The message Rust's default allocation-error handler prints before aborting.
-fn is_allocation_failure(stderr: &[u8]) -> bool {
-    let needle = b"memory allocation of ";
-    stderr.windows(needle.len()).enumerate().any(|(i, w)| {
-        w == needle && {
-            let rest = &stderr[i + needle.len()..];
-            let line = rest.split(|&b| b == b'\n').next().unwrap_or(rest);
-            line.ends_with(b" bytes failed")
-        }
-    })
-}
-
 /// The `E` frame kinds the worker writes when `dlopen` or the ABI check fails (see the worker's `LoadError`).
 const LOAD_FAILURE_KINDS: [&str; 3] = ["abi-mismatch", "missing-symbol", "load-error"];
 
@@ -168,7 +157,7 @@ impl WorkerExit {
             return RawOutcome::WallTimeout;
         }
         if let Some((signal, signal_name)) = signal {
-            if signal == libc::SIGABRT && is_allocation_failure(&self.stderr) {
+            if self.memory_limit_reached {
                 return RawOutcome::MemoryLimit;
             }
             return RawOutcome::Crashed { signal, signal_name };
@@ -188,16 +177,5 @@ impl WorkerExit {
             Some(result) if exit_code == 0 => RawOutcome::Result(result.clone()),
             _ => RawOutcome::NoResult { exit_code },
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn allocation_failure_is_recognised() {
-        assert!(is_allocation_failure(b"hello\nmemory allocation of 1073741824 bytes failed\n"));
-        assert!(!is_allocation_failure(b"memory allocation of lots of things\n"));
     }
 }
