@@ -67,6 +67,7 @@ pub mod rubric;
 pub mod sandbox;
 pub mod sim;
 pub mod trace;
+pub mod untrusted;
 pub mod verdict;
 pub mod worker;
 pub mod workload;

@@ -103,7 +103,7 @@ pub fn grade(
                         None,
                     ),
                 };
-                let verdicts: Vec<Verdict> = tests.iter().map(|t| t.verdict.clone()).collect();
+                let verdicts: Vec<Verdict> = tests.iter().map(|t| t.verdict().clone()).collect();
                 let score = score(rubric, &plan, &verdicts);
                 StudentOutcome { submission, build_log, tests, score }
             })
@@ -139,7 +139,7 @@ fn run_tests(
             reporter.event(GradeEvent::TestFinished {
                 student: &submission.id,
                 test: &test.name,
-                verdict: &outcome.verdict,
+                verdict: outcome.verdict(),
                 duration,
             });
             outcome
@@ -148,5 +148,6 @@ fn run_tests(
 }
 
 fn same_for_all(plan: &Plan, verdict: Verdict) -> Vec<TestOutcome> {
-    plan.tests.iter().map(|_| TestOutcome { verdict: verdict.clone(), actual_gantt: None }).collect()
+    let outcome = TestOutcome::new(verdict, None);
+    plan.tests.iter().map(|_| outcome.clone()).collect()
 }

@@ -60,7 +60,7 @@ fn check(batch: &BatchOutcome, expected: &BTreeMap<String, Expected>) -> Vec<Str
         };
         let mut seen = Vec::new();
         for (test, outcome) in batch.plan.tests.iter().zip(&student.tests) {
-            let verdict = &outcome.verdict;
+            let verdict = outcome.verdict();
             let allowed = expect
                 .tests
                 .iter()
