@@ -1,7 +1,7 @@
 //! Diffing a submission's trace against the golden trace: locate the first divergence and show it with context,
 //! with sides labelled `expected (reference)` and `actual (submission)`.
 //!
-//! A [`Divergence`] holds at most [`CONTEXT`] + 2 × [`AFTER`] lines, each [`untrusted::store`]d to
+//! A [`Divergence`] holds at most [`CONTEXT`] + 2 × [`AFTER`] lines, each [`untrusted::store_line`]d (one line) to
 //! [`TRACE_LINE_MAX_BYTES`](crate::untrusted::TRACE_LINE_MAX_BYTES): the actual lines come from the submission.
 
 use serde::Serialize;
@@ -48,11 +48,11 @@ pub fn first_divergence<E: AsRef<str>, A: AsRef<str>>(expected: &[E], actual: &[
 }
 
 fn kept<L: AsRef<str>>(lines: &[L]) -> Vec<String> {
-    lines.iter().map(|l| untrusted::store(l.as_ref(), TRACE_LINE_MAX_BYTES)).collect()
+    lines.iter().map(|l| untrusted::store_line(l.as_ref(), TRACE_LINE_MAX_BYTES)).collect()
 }
 
 impl Divergence {
-    /// This divergence with every line [`untrusted::store`]d (what [`first_divergence`] already returns).
+    /// This divergence with every line [`untrusted::store_line`]d (what [`first_divergence`] already returns).
     pub fn bounded(self) -> Divergence {
         let context_from = self.context.len().saturating_sub(CONTEXT);
         Divergence {

@@ -63,11 +63,14 @@ pub fn is_active(c: char) -> bool {
         | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}')
 }
 
-fn push_char(out: &mut String, c: char) {
-    if is_active(c) {
-        let _ = write!(out, "\\u{{{:x}}}", c as u32);
-    } else {
-        out.push(c);
+fn push_char(out: &mut String, c: char, one_line: bool) {
+    match c {
+        '\n' if one_line => out.push_str("\\n"),
+        '\t' if one_line => out.push_str("\\t"),
+        c if is_active(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
     }
 }
 
@@ -77,7 +80,7 @@ pub fn inert(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
-    text.chars().for_each(|c| push_char(&mut out, c));
+    text.chars().for_each(|c| push_char(&mut out, c, false));
     Cow::Owned(out)
 }
 
@@ -85,12 +88,21 @@ pub fn inert(text: &str) -> Cow<'_, str> {
 /// `… (N bytes cut)`, N counting the input's bytes left out. Reads at most about `max` bytes of `text`, so a
 /// huge input costs no more than a small one. Idempotent: storing stored text returns it unchanged.
 pub fn store(text: &str, max: usize) -> String {
+    store_with(text, max, false)
+}
+
+/// [`store`] on one line: newlines and tabs shown as `\n` and `\t` too (for a trace line, which is one line).
+pub fn store_line(text: &str, max: usize) -> String {
+    store_with(text, max, true)
+}
+
+fn store_with(text: &str, max: usize, one_line: bool) -> String {
     let room = max.saturating_sub(MARKER_ROOM);
     let mut out = String::with_capacity(text.len().min(max));
     let mut cut_at = None;
     for (i, c) in text.char_indices() {
         let before = out.len();
-        push_char(&mut out, c);
+        push_char(&mut out, c, one_line);
         if out.len() > room && cut_at.is_none() {
             cut_at = Some((before, i));
         }
@@ -119,11 +131,12 @@ pub fn name(text: &str) -> String {
 
 /// [`inert`] text on one line: newlines and tabs shown as `\n` and `\t` too.
 pub fn one_line(text: &str) -> Cow<'_, str> {
-    let text = inert(text);
-    if !text.contains(['\n', '\t']) {
-        return text;
+    if !text.chars().any(|c| is_active(c) || c == '\n' || c == '\t') {
+        return Cow::Borrowed(text);
     }
-    Cow::Owned(text.replace('\n', "\\n").replace('\t', "\\t"))
+    let mut out = String::with_capacity(text.len() + 16);
+    text.chars().for_each(|c| push_char(&mut out, c, true));
+    Cow::Owned(out)
 }
 
 /// The first line of `text`, one-line and cut to `max` bytes, for formats with room for one line.

@@ -3,7 +3,7 @@
 //!
 //! Everything the submission controls is printed through [`terminal`] (no escape sequence, carriage return or bidi
 //! control reaches the terminal) and indented under its test, each line behind `| `, so that a forged `PASS`
-//! line cannot pass for one of ours.
+//! line cannot pass for one of ours; at most [`Budget::report`] of it in all.
 
 use std::path::{Path, PathBuf};
 
@@ -12,18 +12,25 @@ use crate::build::Builder;
 use crate::exit_code;
 use crate::grade::{BatchOptions, Silent, Submission, grade as grade_batch, plan};
 use crate::rubric::{Visibility, load_rubric};
-use crate::untrusted::terminal;
+use crate::untrusted::{Budget, terminal};
 use crate::verdict::Verdict;
 
-/// Prints why a test failed, under its `FAIL` line.
-fn print_failure(verdict: &Verdict, hint: Option<&str>, verbose: bool) {
+/// Prints student text, each line behind `| `.
+fn print_student(text: &str) {
+    for line in text.lines() {
+        println!("{}", format!("    | {}", terminal(line)).trim_end());
+    }
+}
+
+/// Prints why a test failed, under its `FAIL` line; the student's text within what is left of `budget`.
+fn print_failure(verdict: &Verdict, hint: Option<&str>, verbose: bool, budget: &mut Budget) {
     println!("    {}", verdict.headline());
     let student = match verdict {
         Verdict::WrongTrace { divergence } => Some(divergence.render()),
         other => other.student_text().map(str::to_owned),
     };
-    for line in student.iter().flat_map(|text| text.lines()) {
-        println!("    | {}", terminal(line));
+    if let Some(text) = student {
+        print_student(budget.take(&text).unwrap_or(Budget::OMITTED));
     }
     if let Some(hint) =
         hint.filter(|_| matches!(verdict, Verdict::WrongTrace { .. } | Verdict::ContractViolation { .. }))
@@ -102,10 +109,11 @@ pub fn check(
     let student = &batch.students[0];
     if let Some(log) = &student.build_log {
         println!("build failed:");
-        log.lines().for_each(|line| println!("    | {}", terminal(line)));
+        print_student(log);
         return exit_code::BUILD_FAILED;
     }
     let (mut passed, mut failed) = (0, 0);
+    let mut budget = Budget::report();
     for (test, outcome) in batch.plan.tests.iter().zip(&student.tests) {
         let verdict = outcome.verdict();
         if verdict.passed() {
@@ -115,7 +123,7 @@ pub fn check(
         }
         failed += 1;
         println!("FAIL {} ({})", test.name, verdict.name());
-        print_failure(verdict, test.case.hint.as_deref(), verbose);
+        print_failure(verdict, test.case.hint.as_deref(), verbose, &mut budget);
     }
     println!("{passed} passed, {failed} failed");
     if failed > 0 { exit_code::TESTS_FAILED } else { exit_code::SUCCESS }

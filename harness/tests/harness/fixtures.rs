@@ -20,9 +20,30 @@ struct Expected {
     #[serde(default)]
     require: Vec<String>,
     detail: Option<String>,
-    forbid: Option<String>,
+    #[serde(default)]
+    forbid: Texts,
     #[serde(default)]
     full_marks: bool,
+}
+
+/// One text or a list of texts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(untagged)]
+enum Texts {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Texts {
+    fn all(&self) -> &[String] {
+        match self {
+            Texts::None => &[],
+            Texts::One(text) => std::slice::from_ref(text),
+            Texts::Many(texts) => texts,
+        }
+    }
 }
 
 fn repo() -> PathBuf {
@@ -76,6 +97,9 @@ fn check(batch: &BatchOutcome, expected: &BTreeMap<String, Expected>) -> Vec<Str
             }
             let summary = match verdict {
                 harness::verdict::Verdict::BuildFailed { log } => log.clone(),
+                harness::verdict::Verdict::WrongTrace { divergence } => {
+                    format!("{}\n{}", verdict.summary(), divergence.render())
+                }
                 other => other.summary(),
             };
             if let Some(detail) = &expect.detail
@@ -85,10 +109,8 @@ fn check(batch: &BatchOutcome, expected: &BTreeMap<String, Expected>) -> Vec<Str
             {
                 problems.push(format!("{id} {}: `{summary}` does not mention `{detail}`", test.name));
             }
-            if let Some(forbidden) = &expect.forbid
-                && summary.contains(forbidden.as_str())
-            {
-                problems.push(format!("{id} {}: leaked `{forbidden}`", test.name));
+            for forbidden in expect.forbid.all().iter().filter(|f| summary.contains(f.as_str())) {
+                problems.push(format!("{id} {}: leaked {forbidden:?}", test.name));
             }
             seen.push(verdict.name());
         }
