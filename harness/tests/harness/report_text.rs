@@ -127,6 +127,24 @@ fn csv_cells_never_start_a_formula_and_xml_is_escaped() {
     assert!(excerpt(&"x".repeat(10_000), 160).len() <= 160);
 }
 
+/// A response's trace matters only up to the golden length plus the lines a diff shows after it; its lines are
+/// cut to one line of [`TRACE_LINE_MAX_BYTES`] each.
+#[test]
+fn a_response_trace_is_diffed_only_as_far_as_the_golden_trace_goes() {
+    use harness::grade::golden::Golden;
+    use harness::grade::judge::judge_response;
+    use harness::grade::protocol::{WorkerEnd, WorkerResponse};
+    let golden = Golden { path: PathBuf::from("x.snap"), trace: vec!["a".into(), "b".into()], gantt: Vec::new() };
+    let mut trace: Vec<String> = vec!["a".into(), "b".into()];
+    trace.extend((0..100_000).map(|i| format!("extra {i}\n{}", "x".repeat(1000))));
+    let response = WorkerResponse { end: WorkerEnd::Completed, trace, gantt: String::new(), text: None };
+    let Verdict::WrongTrace { divergence } = judge_response(&response, &golden) else { panic!("a longer trace") };
+    assert_eq!((divergence.index, divergence.expected_len, divergence.actual_len), (2, 2, 100_002));
+    assert_eq!(divergence.actual.len(), 3);
+    assert!(divergence.actual.iter().all(|l| l.len() <= TRACE_LINE_MAX_BYTES && l.starts_with("extra ")));
+    assert!(divergence.actual[0].contains("\\n") && divergence.actual[0].ends_with("bytes cut)"));
+}
+
 #[test]
 fn a_budget_spends_each_block_whole_or_not_at_all() {
     let mut budget = Budget::new(10);
@@ -326,4 +344,45 @@ fn the_hostile_fixture_cannot_forge_report_content_or_bloat_the_reports() {
     let report = read(&out.join(id).join("report.md"));
     assert!(report.contains("\\u{1b}[2J") && report.contains("\\u{202e}txt.exe"), "escapes stay visible");
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// `grade --verbose` says on stderr which limit a timed-out test hit first; the reports name both limits only.
+#[test]
+fn verbose_logs_say_which_clock_fired_and_reports_do_not() {
+    let dir = scratch("verbose");
+    let cases = dir.join("cases");
+    std::fs::create_dir_all(&cases).expect("scratch directory");
+    for file in ["fcfs-single-process.yaml", "fcfs-single-process.snap"] {
+        std::fs::copy(repo().join("testcases/fcfs").join(file), cases.join(file)).expect("case copied");
+    }
+    std::fs::write(
+        dir.join("grading.yaml"),
+        "total: 10\nlimits: { cpu_ms: 1000, wall_ms: 3000 }\n\
+         suites:\n  - { name: fcfs, policy: fcfs, cases: [\"cases/*.yaml\"], points: 10 }\n",
+    )
+    .expect("rubric written");
+    let submissions = dir.join("submissions");
+    std::fs::create_dir_all(submissions.join("loop/src")).expect("submission directory");
+    let source = repo().join("examples/submissions/infinite-loop/src/lib.rs");
+    std::fs::copy(source, submissions.join("loop/src/lib.rs")).expect("fixture copied");
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-text-cache");
+    let out = dir.join("out");
+    let rubric = dir.join("grading.yaml");
+    let args = [&submissions, &rubric, &out, &cache].map(|p| p.to_str().expect("UTF-8 path"));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_schedgrade"))
+        .args(["grade", args[0], "--config", args[1], "--out", args[2], "--cache", args[3], "--verbose"])
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let logged = stderr.lines().find(|l| l.contains("timeout after")).unwrap_or_else(|| panic!("no log:\n{stderr}"));
+    assert!(logged.starts_with("loop cases/fcfs-single-process: timeout after "), "{logged}");
+    assert!(logged.ends_with("limit was noticed first"), "{logged}");
+    let report = read(&out.join("loop/report.md"));
+    assert!(report.contains("(1000 ms of CPU time, 3000 ms of wall-clock time)"), "{report}");
+    for file in ["gradebook.csv", "summary.json", "junit.xml", "loop/report.md", "loop/results.json"] {
+        let text = read(&out.join(file));
+        assert!(!text.contains("noticed first") && !text.contains(" ms;"), "{file} holds a load-dependent fact");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
