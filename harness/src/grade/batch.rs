@@ -15,6 +15,7 @@ use super::score::score;
 use crate::build::{BuildError, BuildOutcome, Builder, BuilderOptions};
 use crate::rubric::Rubric;
 use crate::sandbox::check_worker_access;
+use crate::untrusted::{BUILD_LOG_MAX_BYTES, store};
 use crate::verdict::Verdict;
 
 /// How to run a batch.
@@ -93,7 +94,9 @@ pub fn grade(
                         (run_tests(rubric, &plan, options, library, &submission, reporter), None)
                     }
                     Built::Failed(log) => {
-                        (same_for_all(&plan, Verdict::BuildFailed { log: log.clone() }), Some(log.clone()))
+                        // The compiler's output quotes the student's source: bounded like any student text.
+                        let log = store(log, BUILD_LOG_MAX_BYTES);
+                        (same_for_all(&plan, Verdict::BuildFailed { log: log.clone() }), Some(log))
                     }
                     Built::GraderFailed(message) => (
                         same_for_all(

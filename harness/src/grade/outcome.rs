@@ -42,7 +42,7 @@ impl TestOutcome {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StudentOutcome {
     pub submission: Submission,
-    /// The compiler's first errors, when the build failed.
+    /// The compiler's first errors, when the build failed ([`crate::untrusted::store`]d).
     pub build_log: Option<String>,
     /// `tests[i]` is the outcome of `plan.tests[i]`.
     pub tests: Vec<TestOutcome>,
