@@ -22,7 +22,8 @@ use serde::Serialize;
 use crate::diff::Divergence;
 use crate::untrusted::{self, BUILD_LOG_MAX_BYTES, MESSAGE_MAX_BYTES};
 
-/// Which clock ran out.
+/// Which time limit the host noticed first. For logs only: under load the wall clock can run out before the CPU
+/// limit, so the same submission may get either.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Clock {
