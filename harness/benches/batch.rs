@@ -112,7 +112,7 @@ fn worker_mode(runs: usize) {
     let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
             let (outcome, duration) = run_test(program, &library, &source, &case, &golden, &limits);
-            assert!(outcome.verdict.passed(), "{:?}", outcome.verdict);
+            assert!(outcome.verdict().passed(), "{:?}", outcome.verdict());
             duration
         })
         .collect();

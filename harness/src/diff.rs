@@ -1,7 +1,12 @@
 //! Diffing a submission's trace against the golden trace: locate the first divergence and show it with context,
 //! with sides labelled `expected (reference)` and `actual (submission)`.
+//!
+//! A [`Divergence`] holds at most [`CONTEXT`] + 2 × [`AFTER`] lines, each [`untrusted::store_line`]d (one line) to
+//! [`TRACE_LINE_MAX_BYTES`](crate::untrusted::TRACE_LINE_MAX_BYTES): the actual lines come from the submission.
 
 use serde::Serialize;
+
+use crate::untrusted::{self, TRACE_LINE_MAX_BYTES};
 
 /// Lines of common context shown before the divergence.
 pub const CONTEXT: usize = 3;
@@ -31,19 +36,33 @@ pub fn first_divergence<E: AsRef<str>, A: AsRef<str>>(expected: &[E], actual: &[
         .zip(actual)
         .position(|(e, a)| e.as_ref() != a.as_ref())
         .or_else(|| (expected.len() != actual.len()).then(|| expected.len().min(actual.len())))?;
-    let owned = |lines: &[E]| lines.iter().map(|l| l.as_ref().to_owned()).collect::<Vec<_>>();
     let tail = |len: usize| index..(index + AFTER).min(len);
     Some(Divergence {
         index,
-        context: owned(&expected[index.saturating_sub(CONTEXT)..index]),
-        expected: owned(&expected[tail(expected.len())]),
-        actual: actual[tail(actual.len())].iter().map(|l| l.as_ref().to_owned()).collect(),
+        context: kept(&expected[index.saturating_sub(CONTEXT)..index]),
+        expected: kept(&expected[tail(expected.len())]),
+        actual: kept(&actual[tail(actual.len())]),
         expected_len: expected.len(),
         actual_len: actual.len(),
     })
 }
 
+fn kept<L: AsRef<str>>(lines: &[L]) -> Vec<String> {
+    lines.iter().map(|l| untrusted::store_line(l.as_ref(), TRACE_LINE_MAX_BYTES)).collect()
+}
+
 impl Divergence {
+    /// This divergence with every line [`untrusted::store_line`]d (what [`first_divergence`] already returns).
+    pub fn bounded(self) -> Divergence {
+        let context_from = self.context.len().saturating_sub(CONTEXT);
+        Divergence {
+            context: kept(&self.context[context_from..]),
+            expected: kept(&self.expected[..self.expected.len().min(AFTER)]),
+            actual: kept(&self.actual[..self.actual.len().min(AFTER)]),
+            ..self
+        }
+    }
+
     /// A labelled, line-numbered rendering of the divergence, for terminals and reports.
     pub fn render(&self) -> String {
         let mut out = format!("first difference at event {} of {}:\n", self.index + 1, self.expected_len);

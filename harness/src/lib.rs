@@ -16,6 +16,7 @@
 //! | trace  | [`trace::TraceEvent`], [`trace::Segment`], [`trace::Metrics`]; [`trace::text`] is the golden format |
 //! | diff   | [`diff::first_divergence`] → [`verdict::Verdict`]                                                |
 //! | report | [`grade::BatchOutcome`] → [`report::write_all`]; [`grade::Reporter`] receives progress events    |
+//! | text   | [`untrusted`]: everything a submission sends, bounded when stored and inert in every output      |
 //!
 //! ## Example: the reference on one case
 //!
@@ -64,6 +65,7 @@ pub mod policy;
 pub mod report;
 pub mod rubric;
 pub mod sandbox;
+pub mod untrusted;
 pub mod verdict;
 pub mod workload;
 

@@ -3,12 +3,27 @@
 //! A fault in student code is always a [`Verdict`], never an `Err`: `Err` is reserved for failures of the grader
 //! itself, which are reported as [`Verdict::HarnessError`] ("not gradable") and never scored as a silent zero.
 //! Each variant has a stable kebab-case name ([`Verdict::name`]) used in reports, JSON and the gradebook.
+//!
+//! # What students read
+//!
+//! A verdict's words come in two parts, so that every output can keep them apart:
+//!
+//! - [`Verdict::headline`]: the grader's own sentence. It holds only the verdict, limits from the rubric, signal
+//!   names from the host's table, event numbers, and hook and syscall names (as code spans in Markdown).
+//! - [`Verdict::student_text`]: the text the submission controls (its messages, the compiler's output, texts the
+//!   worker sent), which renderers show only through [`crate::untrusted`] (in a fence, escaped, or made inert).
+//!
+//! Neither part depends on the machine's load: a run's timings, CPU time and memory use never appear in them, and
+//! a timeout reads the same whichever of its two limits the host noticed first ([`Verdict::log_note`] says which,
+//! for logs only). [`Verdict::bounded`] cuts every text field to the constants of [`crate::untrusted`].
 
 use serde::Serialize;
 
 use crate::diff::Divergence;
+use crate::untrusted::{self, BUILD_LOG_MAX_BYTES, MESSAGE_MAX_BYTES};
 
-/// Which clock ran out.
+/// Which time limit the host noticed first. For logs only: under load the wall clock can run out before the CPU
+/// limit, so the same submission may get either.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Clock {
@@ -26,8 +41,15 @@ pub enum Verdict {
     Passed,
     /// The trace differs; `divergence` locates the first differing event.
     WrongTrace { divergence: Divergence },
-    /// The worker ran out of time.
-    Timeout { clock: Clock, limit_ms: u64 },
+    /// The worker ran out of time: its CPU-time limit (`cpu_ms`) or its wall-clock limit (`wall_ms`). Which one the
+    /// host noticed first depends on the machine's load, so students read both limits, and `clock` (never
+    /// serialised, never in a report) is for logs only.
+    Timeout {
+        cpu_ms: u64,
+        wall_ms: u64,
+        #[serde(skip)]
+        clock: Clock,
+    },
     /// The worker died of a signal.
     Crashed { signal: String },
     /// A hook panicked.
@@ -101,28 +123,97 @@ impl Verdict {
         !matches!(self, Verdict::HarnessError { .. })
     }
 
-    /// A one-line explanation for students, without the divergence details.
-    pub fn summary(&self) -> String {
+    /// The grader's own words about this verdict, without any text the submission controls: safe in every format.
+    /// The hook, syscall and signal names it quotes are [`untrusted::name`]s, which hold no Markdown, HTML or
+    /// control character.
+    pub fn headline(&self) -> String {
+        let quote = |name: &str| format!("`{}`", untrusted::name(name));
         match self {
             Verdict::Passed => "passed".to_owned(),
             Verdict::WrongTrace { divergence } => {
                 format!("wrong trace: first difference at event {}", divergence.index + 1)
             }
-            Verdict::Timeout { clock: Clock::Cpu, limit_ms } => format!("timeout: used more than {limit_ms} ms of CPU"),
-            Verdict::Timeout { clock: Clock::Wall, limit_ms } => {
-                format!("timeout: still running after {limit_ms} ms of wall-clock time")
-            }
-            Verdict::Crashed { signal } => format!("crashed: killed by {signal}"),
-            Verdict::Panicked { hook, message } => format!("panicked in `{hook}`: {message}"),
-            Verdict::NotImplemented { hook, message } => format!("not implemented: `{hook}`: {message}"),
-            Verdict::ContractViolation { hook, message } => format!("contract violation in `{hook}`: {message}"),
+            Verdict::Timeout { cpu_ms, wall_ms, .. } => format!(
+                "timeout: did not finish within the time limits ({cpu_ms} ms of CPU time, {wall_ms} ms of wall-clock time)"
+            ),
+            Verdict::Crashed { signal } => format!("crashed: killed by {}", untrusted::name(signal)),
+            Verdict::Panicked { hook, .. } => format!("panicked in {}", quote(hook)),
+            Verdict::NotImplemented { hook, .. } => format!("not implemented: {}", quote(hook)),
+            Verdict::ContractViolation { hook, .. } => format!("contract violation in {}", quote(hook)),
             Verdict::MemoryLimit { limit_mib } => format!("memory limit: tried to use more than {limit_mib} MiB"),
             Verdict::OutputLimit { limit_kib } => format!("output limit: printed more than {limit_kib} KiB"),
-            Verdict::NoResult { detail } => format!("no result: {detail}"),
-            Verdict::SandboxViolation { syscall } => format!("sandbox violation: forbidden `{syscall}`"),
-            Verdict::AbiMismatch { message } => format!("abi mismatch: {message}"),
+            Verdict::NoResult { .. } => "no result".to_owned(),
+            Verdict::SandboxViolation { syscall } => format!("sandbox violation: forbidden {}", quote(syscall)),
+            Verdict::AbiMismatch { .. } => "abi mismatch".to_owned(),
             Verdict::BuildFailed { .. } => "build failed".to_owned(),
-            Verdict::HarnessError { message } => format!("not gradable (grader error): {message}"),
+            Verdict::HarnessError { .. } => "not gradable (grader error)".to_owned(),
+        }
+    }
+
+    /// The text the submission controls (a message, the compiler's output, what the worker sent), if this verdict
+    /// has one. Untrusted: render it only through [`crate::untrusted`].
+    pub fn student_text(&self) -> Option<&str> {
+        match self {
+            Verdict::Panicked { message, .. }
+            | Verdict::NotImplemented { message, .. }
+            | Verdict::ContractViolation { message, .. }
+            | Verdict::AbiMismatch { message }
+            | Verdict::HarnessError { message } => Some(message),
+            Verdict::NoResult { detail } => Some(detail),
+            Verdict::BuildFailed { log } => Some(log),
+            Verdict::Passed
+            | Verdict::WrongTrace { .. }
+            | Verdict::Timeout { .. }
+            | Verdict::Crashed { .. }
+            | Verdict::MemoryLimit { .. }
+            | Verdict::OutputLimit { .. }
+            | Verdict::SandboxViolation { .. } => None,
+        }
+    }
+
+    /// The headline and the student's text ([`untrusted::inert`], possibly on several lines) in one string, for
+    /// plain-text contexts and tests; the build log is left out (it has its own section). Not Markdown-safe.
+    pub fn summary(&self) -> String {
+        match self.student_text().filter(|_| !matches!(self, Verdict::BuildFailed { .. })) {
+            Some(text) => format!("{}: {}", self.headline(), untrusted::inert(text)),
+            None => self.headline(),
+        }
+    }
+
+    /// A fact about this run that depends on the machine's load, for logs (`--verbose`) only: never in a report.
+    pub fn log_note(&self) -> Option<&'static str> {
+        match self {
+            Verdict::Timeout { clock: Clock::Cpu, .. } => Some("the CPU-time limit was noticed first"),
+            Verdict::Timeout { clock: Clock::Wall, .. } => Some("the wall-clock limit was noticed first"),
+            _ => None,
+        }
+    }
+
+    /// This verdict with every text field cut to its constant in [`crate::untrusted`] and made inert: what a
+    /// [`crate::grade::TestOutcome`] stores. Idempotent.
+    pub fn bounded(self) -> Verdict {
+        use untrusted::{name, store};
+        match self {
+            Verdict::WrongTrace { divergence } => Verdict::WrongTrace { divergence: divergence.bounded() },
+            Verdict::Crashed { signal } => Verdict::Crashed { signal: name(&signal) },
+            Verdict::Panicked { hook, message } => {
+                Verdict::Panicked { hook: name(&hook), message: store(&message, MESSAGE_MAX_BYTES) }
+            }
+            Verdict::NotImplemented { hook, message } => {
+                Verdict::NotImplemented { hook: name(&hook), message: store(&message, MESSAGE_MAX_BYTES) }
+            }
+            Verdict::ContractViolation { hook, message } => {
+                Verdict::ContractViolation { hook: name(&hook), message: store(&message, MESSAGE_MAX_BYTES) }
+            }
+            Verdict::NoResult { detail } => Verdict::NoResult { detail: store(&detail, MESSAGE_MAX_BYTES) },
+            Verdict::SandboxViolation { syscall } => Verdict::SandboxViolation { syscall: name(&syscall) },
+            Verdict::AbiMismatch { message } => Verdict::AbiMismatch { message: store(&message, MESSAGE_MAX_BYTES) },
+            Verdict::BuildFailed { log } => Verdict::BuildFailed { log: store(&log, BUILD_LOG_MAX_BYTES) },
+            Verdict::HarnessError { message } => Verdict::HarnessError { message: store(&message, MESSAGE_MAX_BYTES) },
+            other @ (Verdict::Passed
+            | Verdict::Timeout { .. }
+            | Verdict::MemoryLimit { .. }
+            | Verdict::OutputLimit { .. }) => other,
         }
     }
 }

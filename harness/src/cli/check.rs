@@ -1,5 +1,9 @@
 //! `schedgrade check [CRATE]`: a student's self-check against the visible suites, built and run exactly as the
 //! grader does.
+//!
+//! Everything the submission controls is printed through [`terminal`] (no escape sequence, carriage return or bidi
+//! control reaches the terminal) and indented under its test, each line behind `| `, so that a forged `PASS`
+//! line cannot pass for one of ours; at most [`Budget::report`] of it in all.
 
 use std::path::{Path, PathBuf};
 
@@ -7,10 +11,45 @@ use super::setup;
 use crate::build::Builder;
 use crate::exit_code;
 use crate::grade::{BatchOptions, Silent, Submission, grade as grade_batch, plan};
-use crate::report::markdown::failure_details;
 use crate::rubric::{Visibility, load_rubric};
+use crate::untrusted::{Budget, terminal};
+use crate::verdict::Verdict;
 
-pub fn check(dir: &Path, filter: Option<&str>, config: &Path, jobs: usize, cache: Option<PathBuf>) -> i32 {
+/// Prints student text, each line behind `| `.
+fn print_student(text: &str) {
+    for line in text.lines() {
+        println!("{}", format!("    | {}", terminal(line)).trim_end());
+    }
+}
+
+/// Prints why a test failed, under its `FAIL` line; the student's text within what is left of `budget`.
+fn print_failure(verdict: &Verdict, hint: Option<&str>, verbose: bool, budget: &mut Budget) {
+    println!("    {}", verdict.headline());
+    let student = match verdict {
+        Verdict::WrongTrace { divergence } => Some(divergence.render()),
+        other => other.student_text().map(str::to_owned),
+    };
+    if let Some(text) = student {
+        print_student(budget.take(&text).unwrap_or(Budget::OMITTED));
+    }
+    if let Some(hint) =
+        hint.filter(|_| matches!(verdict, Verdict::WrongTrace { .. } | Verdict::ContractViolation { .. }))
+    {
+        println!("    hint: {}", hint.trim());
+    }
+    if let Some(note) = verdict.log_note().filter(|_| verbose) {
+        println!("    ({note}; this depends on the machine's load, so reports leave it out)");
+    }
+}
+
+pub fn check(
+    dir: &Path,
+    filter: Option<&str>,
+    config: &Path,
+    jobs: usize,
+    cache: Option<PathBuf>,
+    verbose: bool,
+) -> i32 {
     let rubric = match load_rubric(config) {
         Ok(rubric) => rubric,
         Err(e) => {
@@ -69,22 +108,22 @@ pub fn check(dir: &Path, filter: Option<&str>, config: &Path, jobs: usize, cache
     };
     let student = &batch.students[0];
     if let Some(log) = &student.build_log {
-        println!("build failed:\n{log}");
+        println!("build failed:");
+        print_student(log);
         return exit_code::BUILD_FAILED;
     }
     let (mut passed, mut failed) = (0, 0);
+    let mut budget = Budget::report();
     for (test, outcome) in batch.plan.tests.iter().zip(&student.tests) {
-        if outcome.verdict.passed() {
+        let verdict = outcome.verdict();
+        if verdict.passed() {
             passed += 1;
             println!("PASS {}", test.name);
             continue;
         }
         failed += 1;
-        println!("FAIL {} ({})", test.name, outcome.verdict.name());
-        let details = failure_details(&outcome.verdict, test.case.hint.as_deref(), &[], None);
-        for line in details.lines().filter(|l| !l.starts_with("```") && !l.is_empty()) {
-            println!("    {line}");
-        }
+        println!("FAIL {} ({})", test.name, verdict.name());
+        print_failure(verdict, test.case.hint.as_deref(), verbose, &mut budget);
     }
     println!("{passed} passed, {failed} failed");
     if failed > 0 { exit_code::TESTS_FAILED } else { exit_code::SUCCESS }

@@ -9,7 +9,7 @@ use crate::grade::{BatchOptions, Status, discover_submissions, grade as grade_ba
 use crate::report::{progress::Progress, write_all};
 use crate::rubric::load_rubric;
 
-pub fn grade(submissions: &Path, config: &Path, out: &Path, jobs: usize, cache: Option<PathBuf>) -> i32 {
+pub fn grade(submissions: &Path, config: &Path, out: &Path, jobs: usize, cache: Option<PathBuf>, verbose: bool) -> i32 {
     let rubric = match load_rubric(config) {
         Ok(rubric) => rubric,
         Err(e) => {
@@ -45,7 +45,7 @@ pub fn grade(submissions: &Path, config: &Path, out: &Path, jobs: usize, cache: 
         eprintln!("warning: {warning}");
     }
     let options = BatchOptions { jobs, cache, worker_program, build_launcher: launcher };
-    let progress = Progress::new();
+    let progress = Progress::new(verbose);
     let batch = match grade_batch(&rubric, plan, submissions, &options, warnings, &progress) {
         Ok(batch) => batch,
         Err(e) => {

@@ -74,6 +74,10 @@ pub enum Command {
         /// Build cache (compiled contract, student libraries); must be readable by `nobody` when run as root.
         #[arg(long)]
         cache: Option<PathBuf>,
+        /// Log every test that did not pass on stderr, with what depends on the machine's load (its duration, which
+        /// time limit was noticed first); the reports never contain such facts.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Self-check a student crate against the visible suites, exactly as the grader builds and runs it.
     Check {
@@ -92,6 +96,9 @@ pub enum Command {
         /// Build cache.
         #[arg(long)]
         cache: Option<PathBuf>,
+        /// Also say which time limit a timed-out test hit first (it depends on the machine's load).
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Create a fresh student crate from the template.
     New {
@@ -132,11 +139,11 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Run { case, implementation, format } => run::run(&case, &implementation, format),
-        Command::Grade { submissions, config, out, jobs, cache } => {
-            grade::grade(&submissions, &config, &out, setup::jobs(jobs), cache)
+        Command::Grade { submissions, config, out, jobs, cache, verbose } => {
+            grade::grade(&submissions, &config, &out, setup::jobs(jobs), cache, verbose)
         }
-        Command::Check { dir, filter, config, jobs, cache } => {
-            check::check(&dir, filter.as_deref(), &config, setup::jobs(jobs), cache)
+        Command::Check { dir, filter, config, jobs, cache, verbose } => {
+            check::check(&dir, filter.as_deref(), &config, setup::jobs(jobs), cache, verbose)
         }
         Command::New { dir } => new::new(&dir),
         Command::Lint { config, json } => lint::lint(&config, json),

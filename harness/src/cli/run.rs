@@ -1,4 +1,7 @@
 //! `schedgrade run CASE.yaml`.
+//!
+//! With `--impl CRATE`, everything printed comes from the submission's worker: it is cut to
+//! [`RUN_TEXT_MAX_BYTES`] and made inert ([`untrusted::store`]) before it reaches the terminal.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -14,6 +17,7 @@ use crate::grade::protocol::WorkerEnd;
 use crate::policy::{reference_table, run_case};
 use crate::sim::RunEnd;
 use crate::trace::{Discard, Metrics, Recorder, json, text};
+use crate::untrusted::{self, RUN_TEXT_MAX_BYTES};
 
 pub fn run(path: &Path, implementation: &str, format: Format) -> i32 {
     let case = match load_case(path) {
@@ -88,7 +92,7 @@ fn run_submission(path: &Path, case: &crate::case::Case, crate_dir: &Path, forma
     match run_request(worker, &library, &request(&source, path, true), &limits) {
         Ok(response) => {
             match &response.text {
-                Some(text) => print!("{text}"),
+                Some(text) => print!("{}", untrusted::store(text, RUN_TEXT_MAX_BYTES)),
                 // The policy never ran (not exported, wrong ABI): say why, as a grade would.
                 None => {
                     let nothing = Golden { path: path.to_owned(), trace: Vec::new(), gantt: Vec::new() };
@@ -101,6 +105,7 @@ fn run_submission(path: &Path, case: &crate::case::Case, crate_dir: &Path, forma
             }
         }
         Err(verdict) => {
+            let verdict = verdict.bounded();
             println!("case: {}\noutcome: {} ({})", case.name, verdict.name(), verdict.summary());
             if verdict.gradable() { exit_code::TESTS_FAILED } else { exit_code::INTERNAL }
         }

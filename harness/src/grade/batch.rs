@@ -16,6 +16,7 @@ use super::plan::{Plan, Submission};
 use super::score::score;
 use crate::build::{BuildError, BuildOutcome, Builder, BuilderOptions};
 use crate::rubric::Rubric;
+use crate::untrusted::{BUILD_LOG_MAX_BYTES, store};
 use crate::verdict::Verdict;
 
 /// How to run a batch.
@@ -90,7 +91,9 @@ pub fn grade(
                         (run_tests(rubric, &plan, options, library, &submission, reporter), None)
                     }
                     Built::Failed(log) => {
-                        (same_for_all(&plan, Verdict::BuildFailed { log: log.clone() }), Some(log.clone()))
+                        // The compiler's output quotes the student's source: bounded like any student text.
+                        let log = store(log, BUILD_LOG_MAX_BYTES);
+                        (same_for_all(&plan, Verdict::BuildFailed { log: log.clone() }), Some(log))
                     }
                     Built::GraderFailed(message) => (
                         same_for_all(
@@ -100,7 +103,7 @@ pub fn grade(
                         None,
                     ),
                 };
-                let verdicts: Vec<Verdict> = tests.iter().map(|t| t.verdict.clone()).collect();
+                let verdicts: Vec<Verdict> = tests.iter().map(|t| t.verdict().clone()).collect();
                 let score = score(rubric, &plan, &verdicts);
                 StudentOutcome { submission, build_log, tests, score }
             })
@@ -136,7 +139,7 @@ fn run_tests(
             reporter.event(GradeEvent::TestFinished {
                 student: &submission.id,
                 test: &test.name,
-                verdict: &outcome.verdict,
+                verdict: outcome.verdict(),
                 duration,
             });
             outcome
@@ -145,5 +148,6 @@ fn run_tests(
 }
 
 fn same_for_all(plan: &Plan, verdict: Verdict) -> Vec<TestOutcome> {
-    plan.tests.iter().map(|_| TestOutcome { verdict: verdict.clone(), actual_gantt: None }).collect()
+    let outcome = TestOutcome::new(verdict, None);
+    plan.tests.iter().map(|_| outcome.clone()).collect()
 }

@@ -34,11 +34,8 @@ pub fn run_test(
 ) -> (TestOutcome, std::time::Duration) {
     let started = Instant::now();
     let outcome = match run_request(worker_program, library, &request(case_source, case_origin, false), limits) {
-        Ok(response) => TestOutcome {
-            verdict: judge_response(&response, golden),
-            actual_gantt: (!response.gantt.is_empty()).then_some(response.gantt),
-        },
-        Err(verdict) => TestOutcome { verdict, actual_gantt: None },
+        Ok(response) => TestOutcome::new(judge_response(&response, golden), Some(&response.gantt)),
+        Err(verdict) => TestOutcome::new(verdict, None),
     };
     (outcome, started.elapsed())
 }
@@ -73,8 +70,12 @@ pub fn judge_raw(raw: RawOutcome, limits: &RubricLimits) -> Result<WorkerRespons
         RawOutcome::Result(bytes) => {
             return serde_json::from_slice::<WorkerResponse>(&bytes).map_err(|e| malformed_response(&e.to_string()));
         }
-        RawOutcome::CpuTimeout => Verdict::Timeout { clock: Clock::Cpu, limit_ms: limits.cpu_ms },
-        RawOutcome::WallTimeout => Verdict::Timeout { clock: Clock::Wall, limit_ms: limits.wall_ms },
+        RawOutcome::CpuTimeout => {
+            Verdict::Timeout { cpu_ms: limits.cpu_ms, wall_ms: limits.wall_ms, clock: Clock::Cpu }
+        }
+        RawOutcome::WallTimeout => {
+            Verdict::Timeout { cpu_ms: limits.cpu_ms, wall_ms: limits.wall_ms, clock: Clock::Wall }
+        }
         RawOutcome::Crashed { signal_name, .. } => Verdict::Crashed { signal: signal_name.to_owned() },
         RawOutcome::MemoryLimit => Verdict::MemoryLimit { limit_mib: limits.memory_mib },
         RawOutcome::OutputLimit => Verdict::OutputLimit { limit_kib: limits.output_kib },

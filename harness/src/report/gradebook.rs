@@ -1,28 +1,31 @@
-//! `gradebook.csv`: one row per student — id, total, max, one column per suite, status.
+//! `gradebook.csv`: one row per student — id, total, max, one column per suite, status. Written by the `csv`
+//! crate (quoting), with every text cell passed through [`csv_cell`] (no formula, no control character): a student
+//! id is a directory name, which a spreadsheet must not run.
 
 use crate::grade::BatchOutcome;
+use crate::untrusted::csv_cell;
 
-/// Quotes a CSV field when it needs it (RFC 4180).
-fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
-}
-
-/// Points are printed with two decimals so that shares like 10/3 are stable across runs.
+/// Points are printed with two decimals so that shares like 10/3 are stable across runs; a suite with no test
+/// (under `check --filter`) scores `-0.0`, printed as `0.00`.
 pub fn points(value: f64) -> String {
-    format!("{value:.2}")
+    format!("{:.2}", value + 0.0)
 }
 
 pub fn render(batch: &BatchOutcome) -> String {
+    let mut writer =
+        csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).flexible(true).from_writer(Vec::new());
     let mut header = vec!["id".to_owned(), "total".to_owned(), "max".to_owned()];
-    header.extend(batch.plan.suites.iter().map(|s| field(&s.name)));
+    header.extend(batch.plan.suites.iter().map(|s| csv_cell(&s.name).into_owned()));
     header.push("status".to_owned());
-    let mut out = header.join(",") + "\n";
+    // Writing to a `Vec` cannot fail (and `flexible` accepts rows of any length).
+    writer.write_record(&header).expect("a CSV row is written to memory");
     for student in &batch.students {
-        let mut row = vec![field(&student.submission.id), points(student.score.total), points(student.score.max)];
+        let mut row =
+            vec![csv_cell(&student.submission.id).into_owned(), points(student.score.total), points(student.score.max)];
         row.extend(student.score.suites.iter().map(|s| points(s.points)));
         row.push(student.score.status.name().to_owned());
-        out.push_str(&row.join(","));
-        out.push('\n');
+        writer.write_record(&row).expect("a CSV row is written to memory");
     }
-    out
+    let bytes = writer.into_inner().expect("a CSV file is written to memory");
+    String::from_utf8(bytes).expect("CSV of UTF-8 cells is UTF-8")
 }

@@ -8,6 +8,10 @@
 //! | `junit.xml`              | one testsuite per student                           |
 //! | `<student>/report.md`    | verdicts, points, divergences, hints, Gantt charts  |
 //! | `<student>/results.json` | Gradescope's autograder results format              |
+//!
+//! Submission text (messages, trace lines, Gantt charts, build logs, student ids) reaches these files only through
+//! [`crate::untrusted`]: fenced in Markdown, escaped in XML, formula-safe in CSV, inert everywhere, and within a
+//! [`crate::untrusted::Budget`] per student file. No file holds a figure that depends on the machine's load.
 
 pub mod gradebook;
 pub mod gradescope;

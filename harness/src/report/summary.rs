@@ -14,14 +14,14 @@ pub fn render(batch: &BatchOutcome) -> Value {
         .map(|student| {
             let mut verdicts: BTreeMap<&str, usize> = BTreeMap::new();
             for test in &student.tests {
-                *verdicts.entry(test.verdict.name()).or_default() += 1;
+                *verdicts.entry(test.verdict().name()).or_default() += 1;
             }
             let tests: Vec<Value> = batch
                 .plan
                 .tests
                 .iter()
                 .zip(&student.tests)
-                .map(|(planned, outcome)| json!({ "test": planned.name, "verdict": outcome.verdict.name() }))
+                .map(|(planned, outcome)| json!({ "test": planned.name, "verdict": outcome.verdict().name() }))
                 .collect();
             json!({
                 "student": student.submission.id,
@@ -40,7 +40,7 @@ pub fn render(batch: &BatchOutcome) -> Value {
     let mut verdict_totals: BTreeMap<&str, usize> = Verdict::NAMES.iter().map(|n| (*n, 0)).collect();
     for student in &batch.students {
         for test in &student.tests {
-            *verdict_totals.entry(test.verdict.name()).or_default() += 1;
+            *verdict_totals.entry(test.verdict().name()).or_default() += 1;
         }
     }
     json!({

@@ -19,9 +19,30 @@ struct Expected {
     #[serde(default)]
     require: Vec<String>,
     detail: Option<String>,
-    forbid: Option<String>,
+    #[serde(default)]
+    forbid: Texts,
     #[serde(default)]
     full_marks: bool,
+}
+
+/// One text or a list of texts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(untagged)]
+enum Texts {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Texts {
+    fn all(&self) -> &[String] {
+        match self {
+            Texts::None => &[],
+            Texts::One(text) => std::slice::from_ref(text),
+            Texts::Many(texts) => texts,
+        }
+    }
 }
 
 fn repo() -> PathBuf {
@@ -59,7 +80,7 @@ fn check(batch: &BatchOutcome, expected: &BTreeMap<String, Expected>) -> Vec<Str
         };
         let mut seen = Vec::new();
         for (test, outcome) in batch.plan.tests.iter().zip(&student.tests) {
-            let verdict = &outcome.verdict;
+            let verdict = outcome.verdict();
             let allowed = expect
                 .tests
                 .iter()
@@ -75,6 +96,9 @@ fn check(batch: &BatchOutcome, expected: &BTreeMap<String, Expected>) -> Vec<Str
             }
             let summary = match verdict {
                 harness::verdict::Verdict::BuildFailed { log } => log.clone(),
+                harness::verdict::Verdict::WrongTrace { divergence } => {
+                    format!("{}\n{}", verdict.summary(), divergence.render())
+                }
                 other => other.summary(),
             };
             if let Some(detail) = &expect.detail
@@ -84,10 +108,8 @@ fn check(batch: &BatchOutcome, expected: &BTreeMap<String, Expected>) -> Vec<Str
             {
                 problems.push(format!("{id} {}: `{summary}` does not mention `{detail}`", test.name));
             }
-            if let Some(forbidden) = &expect.forbid
-                && summary.contains(forbidden.as_str())
-            {
-                problems.push(format!("{id} {}: leaked `{forbidden}`", test.name));
+            for forbidden in expect.forbid.all().iter().filter(|f| summary.contains(f.as_str())) {
+                problems.push(format!("{id} {}: leaked {forbidden:?}", test.name));
             }
             seen.push(verdict.name());
         }
@@ -118,7 +140,8 @@ fn fixture_submissions_get_their_declared_verdicts_for_any_jobs() {
     assert!(submissions.len() >= 15, "one fixture per fault, plus the reference and the template");
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
     let _ = std::fs::remove_dir_all(&scratch);
-    let cache = std::env::temp_dir().join("schedgrade-test-cache");
+    // Private to this checkout: another checkout's tests must not touch these libraries.
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixtures-cache");
 
     let parallel = run(&rubric, submissions.clone(), 2, &cache);
     let problems = check(&parallel, &expected);

@@ -137,6 +137,7 @@ fn tempdir() -> PathBuf {
 #[test]
 fn every_verdict_renders_for_students() {
     use harness::report::markdown::failure_details;
+    use harness::untrusted::Budget;
     use harness::verdict::Clock;
     let divergence = first_divergence(
         &["     0 cpu0  A ready -> running   dispatch slice=2"],
@@ -146,8 +147,7 @@ fn every_verdict_renders_for_students() {
     let verdicts = [
         Verdict::Passed,
         Verdict::WrongTrace { divergence },
-        Verdict::Timeout { clock: Clock::Cpu, limit_ms: 2000 },
-        Verdict::Timeout { clock: Clock::Wall, limit_ms: 5000 },
+        Verdict::Timeout { cpu_ms: 2000, wall_ms: 5000, clock: Clock::Cpu },
         Verdict::Crashed { signal: "SIGSEGV".into() },
         Verdict::Panicked {
             hook: "pick_next".into(),
@@ -173,6 +173,7 @@ fn every_verdict_renders_for_students() {
     names.dedup();
     assert_eq!(names, Verdict::NAMES, "an example of every verdict, in the documented order");
     let gantt = vec!["cpu0  |A    |B  |".to_owned(), "      0     2   3".to_owned()];
+    let mut budget = Budget::report();
     let rendered: String = verdicts
         .iter()
         .map(|v| {
@@ -181,6 +182,7 @@ fn every_verdict_renders_for_students() {
                 Some("RR puts every newly ready process at the tail."),
                 &gantt,
                 Some("cpu0  |B    |A  |\n      0     2   3"),
+                &mut budget,
             );
             format!("## {}\n{details}\n", v.name())
         })

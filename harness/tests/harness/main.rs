@@ -7,5 +7,6 @@ mod fixtures;
 mod golden;
 mod grading;
 mod kernel;
+mod report_text;
 mod rubric;
 mod sandbox;
