@@ -429,3 +429,67 @@ fn check_points(rubric: &Rubric, ctx: &mut Ctx<'_>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn cost(cpu_ms: u64, stopped: Option<Stopped>) -> Cost {
+        Cost {
+            cpu: Some(Duration::from_micros(cpu_ms * 1000 + 400)),
+            source_bytes: 2048,
+            trace_bytes: 4096,
+            events: 64,
+            stopped,
+        }
+    }
+
+    #[test]
+    fn reference_cpu_is_judged_against_a_quarter_of_the_limit() {
+        let (root, case) = (Path::new("/course"), Path::new("/course/testcases/rr/big.yaml"));
+        let limits = Limits { cpu_ms: 1000, ..Limits::default() };
+        assert_eq!(budget_findings(case, root, &cost(249, None), &limits), []);
+        let findings = budget_findings(case, root, &cost(300, None), &limits);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert_eq!(
+            (f.code, f.severity, f.path.as_path(), f.line, f.column),
+            ("reference-too-slow", Severity::Error, case, Some(1), Some(1))
+        );
+        assert_eq!(
+            f.message,
+            "the reference needs 300.4 ms of CPU on `testcases/rr/big.yaml` (parse, simulate, render the trace), more \
+             than 25% of `limits.cpu_ms` (1000 ms): honest submissions could time out"
+        );
+        assert!(
+            f.hint
+                .as_deref()
+                .unwrap()
+                .starts_with("raise `limits.cpu_ms` in grading.yaml to at least 1202 ms, or shrink the case")
+        );
+
+        let stopped = budget_findings(case, root, &cost(1000, Some(Stopped::Cpu)), &limits);
+        assert_eq!(stopped.len(), 1);
+        assert!(stopped[0].message.starts_with("the reference needs more than the whole `limits.cpu_ms` (1000 ms)"));
+        assert!(stopped[0].hint.as_deref().unwrap().starts_with("shrink the case"));
+    }
+
+    #[test]
+    fn reference_memory_is_judged_against_a_quarter_of_the_limit() {
+        let (root, case) = (Path::new("/course"), Path::new("/course/big.yaml"));
+        // 16 × 2048 + 3 × 4096 = 45,056 bytes: within a quarter of 1 MiB, over a quarter of nothing.
+        let c = cost(1, None);
+        assert_eq!(c.memory_estimate(), 45_056);
+        assert_eq!(budget_findings(case, root, &c, &Limits { memory_mib: 1, ..Limits::default() }), []);
+        let small = Limits { memory_mib: 0, ..Limits::default() };
+        let findings = budget_findings(case, root, &c, &small);
+        assert_eq!(findings.iter().map(|f| f.code).collect::<Vec<_>>(), ["reference-too-much-memory"]);
+        assert!(
+            findings[0].message.contains("(estimated from its 2.0 KiB of YAML and its 4.0 KiB trace)"),
+            "{}",
+            findings[0]
+        );
+    }
+}
