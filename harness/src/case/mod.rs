@@ -103,9 +103,9 @@ impl CaseError {
 }
 
 /// The largest test case `grade`, `check` and `lint` accept, in bytes of YAML source: 1 MiB, about 13,000
-/// processes. The largest bundled case is 31 KiB. Parsing is most of what a case costs (about 0.15 s per MiB in
-/// a release build, and 16× the source in memory while parsing), so a 1 MiB case stays within a quarter of the
-/// default limits (2000 ms of CPU, 512 MiB); measurements in `harness/src/rubric/budget.rs`.
+/// processes. The largest bundled case is 31 KiB. Parsing is most of what a case costs (about 0.15 s of CPU per MiB
+/// in a release build, and 16× the source in memory), so a 1 MiB case stays within a quarter of the default limits
+/// (2000 ms of CPU, 512 MiB); measurements in `harness/src/rubric/budget.rs`.
 pub const MAX_GRADED_CASE_BYTES: usize = 1024 * 1024;
 
 /// Refuses a case for grading when its source is longer than [`MAX_GRADED_CASE_BYTES`]; the diagnostic points at

@@ -24,8 +24,15 @@
 //! end the run once the reference has used the whole `cpu_ms` (or the estimate passed the whole `memory_mib`).
 //! Every simulation step calls at least one of these hooks, so the run stops within a step of its budget.
 //!
-//! Measured on the bundled cases (release build, 2 shared cores, 2026-11-29), the slowest are the `scale` suite's
-//! 300–400-process cases at about 5 ms each; the whole bundled rubric lints in well under a second.
+//! Measured with a release build on the 2-core VM of BENCHMARKS.md (2026-11-29, 1-minute load 9–11 from other
+//! builds; CPU time hardly moved over 5 runs): the slowest bundled cases are `scale/priority-many-400` (6.7–6.9 ms),
+//! `scale/lottery-many-processes` (5.1–5.3 ms), `scale/mlfq-many-processes` (4.7–4.9 ms),
+//! `scale/stride-many-processes` (4.3–4.6 ms) and `scale/rr-many-300` (4.2–4.3 ms); a debug build takes about 10×
+//! as long (67 ms for the slowest). `schedgrade lint` on the bundled rubric takes 0.13 s of wall time. Generated
+//! cases of just under [`crate::case::MAX_GRADED_CASE_BYTES`] (1 MiB: 11,700–15,900 processes with 1–4 CPU bursts,
+//! every policy but `mlq`, spaced and compact YAML) take 200–321 ms, within a quarter of the default 2000 ms;
+//! their estimated memory is 30–45 MiB, within a quarter of the default 512 MiB. The size limit does not bound the
+//! simulation (a quantum of 1 over a long burst is one event per tick); this check does.
 
 use std::cell::Cell;
 use std::path::Path;
