@@ -120,8 +120,10 @@ pub fn check_graded_size(source: &str, origin: &Path) -> Result<(), CaseError> {
     }
     let src = Source::new(source, origin);
     let message = format!(
-        "the case is {} bytes, more than the {MAX_GRADED_CASE_BYTES} bytes (1 MiB) a graded case may have; the limit is crossed here",
-        source.len()
+        "the case is {} bytes, more than the {MAX_GRADED_CASE_BYTES} bytes ({} KiB) a graded case may have; the limit \
+         is crossed here",
+        source.len(),
+        MAX_GRADED_CASE_BYTES / 1024
     );
     let hint = "split the workload into several smaller test cases (`schedgrade run` still runs larger ones)";
     Err(CaseError::new(
