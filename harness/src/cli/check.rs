@@ -59,6 +59,12 @@ pub fn check(
             return exit_code::BAD_INPUT;
         }
     };
+    // Only the visible suites' cases: a student's copy of the course may lack the hidden ones.
+    if let Err(code) =
+        super::lint::refuse_lint_errors(&rubric, config, "check", |s| s.visibility == Visibility::Visible)
+    {
+        return code;
+    }
     let plan = match plan(&rubric, |v| v == Visibility::Visible, filter) {
         Ok(plan) => plan,
         Err(e) => {

@@ -17,6 +17,9 @@ pub fn grade(submissions: &Path, config: &Path, out: &Path, jobs: usize, cache: 
             return exit_code::BAD_INPUT;
         }
     };
+    if let Err(code) = super::lint::refuse_lint_errors(&rubric, config, "grade", |_| true) {
+        return code;
+    }
     let (plan, submissions) =
         match plan(&rubric, |_| true, None).and_then(|p| Ok((p, discover_submissions(submissions)?))) {
             Ok(planned) => planned,

@@ -11,6 +11,9 @@ use super::setup;
 use crate::case::load_case;
 use crate::exit_code;
 use crate::grade::execute::{request, run_request};
+
+/// The result cap of `run --impl`, in MiB: a full text rendering of a large case.
+const RUN_RESULT_CAP_MIB: u64 = 256;
 use crate::grade::golden::Golden;
 use crate::grade::judge::judge_response;
 use crate::grade::protocol::WorkerEnd;
@@ -89,7 +92,8 @@ fn run_submission(path: &Path, case: &crate::case::Case, crate_dir: &Path, forma
         Err(code) => return code,
     };
     let limits = crate::rubric::Limits::default();
-    match run_request(worker, &library, &request(&source, path, true), &limits) {
+    // No golden trace bounds this one: the student asked to see their own run in full.
+    match run_request(worker, &library, &request(&source, path, true), &limits, RUN_RESULT_CAP_MIB) {
         Ok(response) => {
             match &response.text {
                 Some(text) => print!("{}", untrusted::store(text, RUN_TEXT_MAX_BYTES)),

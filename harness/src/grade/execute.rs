@@ -33,11 +33,21 @@ pub fn run_test(
     limits: &RubricLimits,
 ) -> (TestOutcome, std::time::Duration) {
     let started = Instant::now();
-    let outcome = match run_request(worker_program, library, &request(case_source, case_origin, false), limits) {
+    let result_cap = result_cap_mib(golden);
+    let request = request(case_source, case_origin, false);
+    let outcome = match run_request(worker_program, library, &request, limits, result_cap) {
         Ok(response) => TestOutcome::new(judge_response(&response, golden), Some(&response.gantt)),
         Err(verdict) => TestOutcome::new(verdict, None),
     };
     (outcome, started.elapsed())
+}
+
+/// The result channel's cap for a test, in MiB: room for three times the golden trace and chart (a response
+/// repeats them as JSON strings), and at least [`Limits::default`]'s. A longer response is wrong anyway, and the
+/// grader's memory per test stays proportional to the case, whatever a submission sends.
+pub fn result_cap_mib(golden: &Golden) -> u64 {
+    let bytes: usize = golden.trace.iter().chain(&golden.gantt).map(|line| line.len() + 1).sum();
+    (bytes as u64 * 3).div_ceil(1024 * 1024).max(Limits::default().result_mib)
 }
 
 /// The request for one case. Only the case's file name goes with it: its directory is where the golden trace
@@ -54,10 +64,11 @@ pub fn run_request(
     library: &Path,
     request: &WorkerRequest,
     limits: &RubricLimits,
+    result_cap_mib: u64,
 ) -> Result<WorkerResponse, Verdict> {
     let mut command = WorkerCommand::new(worker_program, Some(library.to_owned()));
     command.stdin_payload = serde_json::to_vec(request).expect("a request always serialises");
-    command.limits = worker_limits(limits);
+    command.limits = Limits { result_mib: result_cap_mib, ..worker_limits(limits) };
     match run_worker(&command) {
         Err(e) => Err(Verdict::HarnessError { message: e.to_string() }),
         Ok(exit) => judge_raw(exit.outcome(), limits),

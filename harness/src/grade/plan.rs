@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::case::{Case, load_case};
+use crate::case::{Case, CaseError, check_graded_size, parse_case, read_source};
 use crate::rubric::{Rubric, Visibility};
 
 use super::golden::{Golden, load_golden};
@@ -82,9 +82,9 @@ pub fn plan(rubric: &Rubric, keep: impl Fn(Visibility) -> bool, filter: Option<&
             if filter.is_some_and(|f| !name.contains(f)) {
                 continue;
             }
-            let source =
-                std::fs::read_to_string(&path).map_err(|source| PlanError::Io { path: path.clone(), source })?;
-            let case = load_case(&path)?;
+            let source = read_source(&path).map_err(|d| CaseError { path: path.clone(), diagnostics: vec![*d] })?;
+            check_graded_size(&source, &path)?;
+            let case = parse_case(&source, &path)?;
             let golden = load_golden(&path)?;
             mine.push(tests.len());
             tests.push(PlannedTest { suite: index, name, path, source, case, golden });

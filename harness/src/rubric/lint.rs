@@ -12,13 +12,22 @@
 //! | `dependency-cycle` | error | the `depends_on` entry that closes the cycle |
 //! | `non-positive-points` | error | the suite's `points` |
 //! | `points-total-mismatch` | error | `total` |
+//! | `case-too-large` | error | the case file, where it passes [`crate::case::MAX_GRADED_CASE_BYTES`] |
+//! | `reference-too-slow` | error | the case file: the reference needs more than [`REFERENCE_BUDGET_FRACTION`] of `limits.cpu_ms` |
+//! | `reference-too-much-memory` | error | the case file: the same for `limits.memory_mib` (an estimate) |
+//! | `reference-not-measured` | warning | the case file: no thread CPU clock on this machine |
+//!
+//! The reference's cost is measured in [`super::budget`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::case::{Diagnostic, Pos, Severity, Source, closest, parse_case_located, read_source, walk_files};
+use crate::case::{Diagnostic, Pos, Severity, Source, check_graded_size, closest, read_source, walk_files};
 
-use super::{At, Rubric};
+use rayon::prelude::*;
+
+use super::budget::{self, Cost, REFERENCE_BUDGET_FRACTION, Stopped};
+use super::{At, Limits, Rubric, Suite};
 
 /// One problem found by [`lint`]: severity, stable kebab-case `code`, file, line, column, message and hint.
 pub type LintFinding = Diagnostic;
@@ -49,6 +58,13 @@ fn show(path: &Path, root: &Path) -> String {
 /// Checks `rubric` against the case files under `root` (the directory its globs are relative to: normally
 /// `rubric.root`). Findings are sorted by file, line and column.
 pub fn lint(rubric: &Rubric, root: &Path) -> Vec<LintFinding> {
+    lint_selected(rubric, root, |_| true)
+}
+
+/// [`lint`], checking the cases of only the suites `keep` selects (`check` keeps the visible ones: a student's copy
+/// of the course may lack the hidden cases). The rubric-wide checks (overlaps, orphans, dependencies, points) are
+/// always made.
+pub fn lint_selected(rubric: &Rubric, root: &Path, keep: impl Fn(&Suite) -> bool) -> Vec<LintFinding> {
     let mut ctx = Ctx { rubric: Source::new(&rubric.source, &rubric.path), findings: Vec::new() };
 
     // Globs that match nothing; which suite (and glob) counts each case.
@@ -56,7 +72,7 @@ pub fn lint(rubric: &Rubric, root: &Path) -> Vec<LintFinding> {
     for (si, suite) in rubric.suites.iter().enumerate() {
         let mut in_suite: BTreeSet<&PathBuf> = BTreeSet::new();
         for glob in &suite.cases {
-            if glob.matches.is_empty() {
+            if glob.matches.is_empty() && keep(suite) {
                 ctx.at(
                     Severity::Error,
                     "glob-matches-nothing",
@@ -123,56 +139,12 @@ pub fn lint(rubric: &Rubric, root: &Path) -> Vec<LintFinding> {
         }
     }
 
-    // Golden traces, loading, policies.
-    for (case, &(si, glob_at)) in &owner {
-        let suite = &rubric.suites[si];
-        let snap = case.with_extension("snap");
-        if !snap.is_file() {
-            ctx.findings.push(file_finding(
-                Severity::Error,
-                "missing-golden-trace",
-                case,
-                format!("`{}` has no golden trace `{}`", show(case, root), show(&snap, root)),
-                "record the reference trace next to the case (an insta snapshot with the same name and `.snap`)"
-                    .to_string(),
-            ));
-        }
-        let text = match read_source(case) {
-            Ok(text) => text,
-            Err(d) => {
-                ctx.findings.push(load_failure(*d, suite.name.as_str(), 0));
-                continue;
-            }
-        };
-        match parse_case_located(&text, case) {
-            Err(e) => {
-                let others = e.diagnostics.len() - 1;
-                ctx.findings.push(load_failure(e.diagnostics[0].clone(), &suite.name, others));
-            }
-            Ok((loaded, policy_pos)) => {
-                if let Some(want) = suite.policy
-                    && loaded.scheduler.policy != want
-                {
-                    let have = loaded.scheduler.policy.as_str();
-                    let message = format!(
-                        "this case uses policy `{have}`, but suite `{}` targets `{}`",
-                        suite.name,
-                        want.as_str()
-                    );
-                    let hint = format!(
-                        "move the case to a `{have}` suite, or fix its policy (it is counted in `{}` by the glob on line {} of {})",
-                        suite.name,
-                        glob_at.line,
-                        rubric.path.display()
-                    );
-                    let src = Source::new(&text, case);
-                    let pos =
-                        if policy_pos.is_unknown() { Pos { line: 1, col: 1, offset: 0, len: 1 } } else { policy_pos };
-                    ctx.findings.push(src.error("policy-mismatch", pos, message, Some(hint)));
-                }
-            }
-        }
-    }
+    // Per case, in parallel: golden trace, size, loading, policy, and what the reference needs.
+    let cases: Vec<(&PathBuf, usize, At)> =
+        owner.iter().filter(|(_, (si, _))| keep(&rubric.suites[*si])).map(|(c, &(si, at))| (c, si, at)).collect();
+    let per_case: Vec<Vec<LintFinding>> =
+        cases.par_iter().map(|&(case, si, glob_at)| check_case(rubric, root, case, si, glob_at)).collect();
+    ctx.findings.extend(per_case.into_iter().flatten());
 
     check_dependencies(rubric, &mut ctx);
     check_points(rubric, &mut ctx);
@@ -180,6 +152,155 @@ pub fn lint(rubric: &Rubric, root: &Path) -> Vec<LintFinding> {
     let mut findings = ctx.findings;
     findings.sort_by(|a, b| (&a.path, a.line, a.column, a.code).cmp(&(&b.path, b.line, b.column, b.code)));
     findings
+}
+
+/// The findings of one case counted by suite `si` (through the glob at `glob_at`).
+fn check_case(rubric: &Rubric, root: &Path, case: &Path, si: usize, glob_at: At) -> Vec<LintFinding> {
+    let suite = &rubric.suites[si];
+    let mut findings = Vec::new();
+    let snap = case.with_extension("snap");
+    if !snap.is_file() {
+        findings.push(file_finding(
+            Severity::Error,
+            "missing-golden-trace",
+            case,
+            format!("`{}` has no golden trace `{}`", show(case, root), show(&snap, root)),
+            "record the reference trace next to the case (an insta snapshot with the same name and `.snap`)"
+                .to_string(),
+        ));
+    }
+    let text = match read_source(case) {
+        Ok(text) => text,
+        Err(d) => {
+            findings.push(load_failure(*d, suite.name.as_str(), 0));
+            return findings;
+        }
+    };
+    if let Err(e) = check_graded_size(&text, case) {
+        // Too large to grade: parsing and running it would only cost time.
+        findings.extend(e.diagnostics);
+        return findings;
+    }
+    let (loaded, policy_pos, cost) = match budget::measure(&text, case, &rubric.limits) {
+        Ok(measured) => measured,
+        Err(e) => {
+            let others = e.diagnostics.len() - 1;
+            findings.push(load_failure(e.diagnostics[0].clone(), &suite.name, others));
+            return findings;
+        }
+    };
+    if let Some(want) = suite.policy
+        && loaded.scheduler.policy != want
+    {
+        let have = loaded.scheduler.policy.as_str();
+        let message = format!("this case uses policy `{have}`, but suite `{}` targets `{}`", suite.name, want.as_str());
+        let hint = format!(
+            "move the case to a `{have}` suite, or fix its policy (it is counted in `{}` by the glob on line {} of {})",
+            suite.name,
+            glob_at.line,
+            rubric.path.display()
+        );
+        let src = Source::new(&text, case);
+        let pos = if policy_pos.is_unknown() { Pos { line: 1, col: 1, offset: 0, len: 1 } } else { policy_pos };
+        findings.push(src.error("policy-mismatch", pos, message, Some(hint)));
+    }
+    if let Some(cost) = cost {
+        findings.extend(budget_findings(case, root, &cost, &rubric.limits));
+    }
+    findings
+}
+
+/// The reference's CPU time and memory estimate against [`REFERENCE_BUDGET_FRACTION`] of the limits.
+fn budget_findings(case: &Path, root: &Path, cost: &Cost, limits: &Limits) -> Vec<LintFinding> {
+    let mut findings = Vec::new();
+    let name = show(case, root);
+    let percent = REFERENCE_BUDGET_FRACTION * 100.0;
+    let how = "fewer processes, fewer or shorter bursts, longer quanta, or split it in two";
+    let needed = |value: f64| (value / REFERENCE_BUDGET_FRACTION).ceil() as u64;
+    let cpu_budget = limits.cpu_ms as f64 * REFERENCE_BUDGET_FRACTION;
+    match cost.cpu {
+        None => findings.push(file_finding(
+            Severity::Warning,
+            "reference-not-measured",
+            case,
+            format!("cannot measure the reference's CPU time on `{name}`: this machine has no thread CPU clock"),
+            "run `schedgrade lint` on Linux to check the case against `limits.cpu_ms`".to_string(),
+        )),
+        Some(_) if cost.stopped == Some(Stopped::Cpu) => findings.push(file_finding(
+            Severity::Error,
+            "reference-too-slow",
+            case,
+            format!(
+                "the reference needs more than the whole `limits.cpu_ms` ({} ms) of CPU on `{name}` (stopped there \
+                 after {} trace events): every submission would time out",
+                limits.cpu_ms, cost.events
+            ),
+            format!("shrink the case ({how})"),
+        )),
+        Some(cpu) if cpu.as_secs_f64() * 1000.0 > cpu_budget => {
+            let ms = cpu.as_secs_f64() * 1000.0;
+            findings.push(file_finding(
+                Severity::Error,
+                "reference-too-slow",
+                case,
+                format!(
+                    "the reference needs {ms:.1} ms of CPU on `{name}` (parse, simulate, render the trace), more than \
+                     {percent}% of `limits.cpu_ms` ({} ms): honest submissions could time out",
+                    limits.cpu_ms
+                ),
+                format!(
+                    "raise `limits.cpu_ms` in grading.yaml to at least {} ms, or shrink the case ({how})",
+                    needed(ms)
+                ),
+            ));
+        }
+        Some(_) => {}
+    }
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    let memory = cost.memory_estimate();
+    if cost.stopped == Some(Stopped::Memory) {
+        findings.push(file_finding(
+            Severity::Error,
+            "reference-too-much-memory",
+            case,
+            format!(
+                "the reference needs more than the whole `limits.memory_mib` ({} MiB) on `{name}` (estimated from its \
+                 {} of YAML and the {} of trace it rendered before it was stopped)",
+                limits.memory_mib,
+                size(cost.source_bytes),
+                size(cost.trace_bytes)
+            ),
+            format!("shrink the case ({how})"),
+        ));
+    } else if mib(memory) > limits.memory_mib as f64 * REFERENCE_BUDGET_FRACTION {
+        findings.push(file_finding(
+            Severity::Error,
+            "reference-too-much-memory",
+            case,
+            format!(
+                "the reference needs about {:.1} MiB of memory on `{name}` (estimated from its {} of YAML and its {} \
+                 trace), more than {percent}% of `limits.memory_mib` ({} MiB)",
+                mib(memory),
+                size(cost.source_bytes),
+                size(cost.trace_bytes),
+                limits.memory_mib
+            ),
+            format!(
+                "raise `limits.memory_mib` in grading.yaml to at least {} MiB, or shrink the case ({how})",
+                needed(mib(memory))
+            ),
+        ));
+    }
+    findings
+}
+
+/// `812 bytes`, `18.7 KiB`, `1.33 MiB`.
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} bytes"),
+        1024..1_048_576 => format!("{:.1} KiB", bytes as f64 / 1024.0),
+        _ => format!("{:.2} MiB", bytes as f64 / 1_048_576.0),
+    }
 }
 
 fn load_failure(mut first: Diagnostic, suite: &str, others: usize) -> LintFinding {
@@ -306,5 +427,69 @@ fn check_points(rubric: &Rubric, ctx: &mut Ctx<'_>) {
                 &format!("make the points add up to `total` or change `total`; the suites are: {}", detail.join(", ")),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn cost(cpu_ms: u64, stopped: Option<Stopped>) -> Cost {
+        Cost {
+            cpu: Some(Duration::from_micros(cpu_ms * 1000 + 400)),
+            source_bytes: 2048,
+            trace_bytes: 4096,
+            events: 64,
+            stopped,
+        }
+    }
+
+    #[test]
+    fn reference_cpu_is_judged_against_a_quarter_of_the_limit() {
+        let (root, case) = (Path::new("/course"), Path::new("/course/testcases/rr/big.yaml"));
+        let limits = Limits { cpu_ms: 1000, ..Limits::default() };
+        assert_eq!(budget_findings(case, root, &cost(249, None), &limits), []);
+        let findings = budget_findings(case, root, &cost(300, None), &limits);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert_eq!(
+            (f.code, f.severity, f.path.as_path(), f.line, f.column),
+            ("reference-too-slow", Severity::Error, case, Some(1), Some(1))
+        );
+        assert_eq!(
+            f.message,
+            "the reference needs 300.4 ms of CPU on `testcases/rr/big.yaml` (parse, simulate, render the trace), more \
+             than 25% of `limits.cpu_ms` (1000 ms): honest submissions could time out"
+        );
+        assert!(
+            f.hint
+                .as_deref()
+                .unwrap()
+                .starts_with("raise `limits.cpu_ms` in grading.yaml to at least 1202 ms, or shrink the case")
+        );
+
+        let stopped = budget_findings(case, root, &cost(1000, Some(Stopped::Cpu)), &limits);
+        assert_eq!(stopped.len(), 1);
+        assert!(stopped[0].message.starts_with("the reference needs more than the whole `limits.cpu_ms` (1000 ms)"));
+        assert!(stopped[0].hint.as_deref().unwrap().starts_with("shrink the case"));
+    }
+
+    #[test]
+    fn reference_memory_is_judged_against_a_quarter_of_the_limit() {
+        let (root, case) = (Path::new("/course"), Path::new("/course/big.yaml"));
+        // 16 × 2048 + 3 × 4096 = 45,056 bytes: within a quarter of 1 MiB, over a quarter of nothing.
+        let c = cost(1, None);
+        assert_eq!(c.memory_estimate(), 45_056);
+        assert_eq!(budget_findings(case, root, &c, &Limits { memory_mib: 1, ..Limits::default() }), []);
+        let small = Limits { memory_mib: 0, ..Limits::default() };
+        let findings = budget_findings(case, root, &c, &small);
+        assert_eq!(findings.iter().map(|f| f.code).collect::<Vec<_>>(), ["reference-too-much-memory"]);
+        assert!(
+            findings[0].message.contains("(estimated from its 2.0 KiB of YAML and its 4.0 KiB trace)"),
+            "{}",
+            findings[0]
+        );
     }
 }

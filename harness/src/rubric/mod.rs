@@ -13,8 +13,10 @@
 //! ```
 //!
 //! [`load_rubric`] checks the file itself and resolves the globs; [`lint`] checks the rubric against the case files
-//! (orphans, overlaps, golden traces, policies, dependencies, points).
+//! (orphans, overlaps, golden traces, policies, dependencies, points, case sizes, and what the reference needs:
+//! [`budget`]). `grade` and `check` refuse a rubric with lint errors.
 
+pub mod budget;
 mod glob;
 mod lint;
 mod raw;
@@ -30,7 +32,7 @@ use crate::case::{
     Any, Checker, Diagnostic, Pos, Source, Sp, Vocabulary, from_yaml, read_source, render_list, walk_files,
 };
 
-pub use lint::{LintFinding, lint};
+pub use lint::{LintFinding, lint, lint_selected};
 
 use glob::{Glob, GlobProblem};
 use raw::{RawLimits, RawRubric, RawSuite, SECTIONS, key_hint};

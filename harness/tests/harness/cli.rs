@@ -130,3 +130,119 @@ fn run_with_a_student_crate_prints_the_submission_trace() {
     assert_eq!(missing.status.code(), Some(harness::exit_code::TESTS_FAILED));
     assert!(stdout(&missing).contains("does not export the `rr` policy"), "{}", stdout(&missing));
 }
+
+/// A private course directory: one fcfs case with its golden trace, and `grading` as its rubric.
+fn course(name: &str, grading: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-gate-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("testcases/fcfs")).unwrap();
+    std::fs::create_dir_all(dir.join("submissions/alice/src")).unwrap();
+    for ext in ["yaml", "snap"] {
+        let from = repo().join(format!("testcases/fcfs/fcfs-convoy-effect.{ext}"));
+        std::fs::copy(from, dir.join(format!("testcases/fcfs/a.{ext}"))).unwrap();
+    }
+    std::fs::write(dir.join("grading.yaml"), grading).unwrap();
+    dir
+}
+
+const SUITE_A: &str = "  - { name: a, cases: [\"testcases/fcfs/*.yaml\"], points: 10";
+
+#[test]
+fn grade_and_check_refuse_a_rubric_with_lint_errors_before_building_anything() {
+    // (name, grading.yaml, location of the error, its message)
+    let broken: [(&str, String, &str, &str); 4] = [
+        (
+            "total",
+            format!("total: 100\nsuites:\n{SUITE_A} }}\n"),
+            "grading.yaml:1:8",
+            "the suites' points add up to 10, but `total` is 100",
+        ),
+        (
+            "unknown-dependency",
+            format!("suites:\n{SUITE_A}, depends_on: [b] }}\n"),
+            "grading.yaml:2:75",
+            "`depends_on` names an unknown suite `b`",
+        ),
+        (
+            "self-dependency",
+            format!("suites:\n{SUITE_A}, depends_on: [a] }}\n"),
+            "grading.yaml:2:75",
+            "suite `a` depends on itself",
+        ),
+        (
+            "cycle",
+            format!(
+                "suites:\n{SUITE_A}, depends_on: [b] }}\n  - {{ name: b, cases: [\"testcases/fcfs/*.yaml\"], points: 1, depends_on: [a] }}\n"
+            ),
+            "grading.yaml:3:",
+            "`depends_on` forms a cycle",
+        ),
+    ];
+    for (name, grading, at, message) in &broken {
+        let dir = course(name, grading);
+        let (out_dir, cache) = (dir.join("out"), dir.join("cache"));
+        let config = dir.join("grading.yaml");
+        let submissions = dir.join("submissions");
+        let args = [
+            "grade",
+            submissions.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--cache",
+            cache.to_str().unwrap(),
+        ];
+        let out = schedgrade(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(harness::exit_code::BAD_INPUT), "{name}: {err}");
+        assert!(err.contains(&format!("error: {}", dir.join(at).display())), "{name}: the position `{at}`:\n{err}");
+        assert!(err.contains(message) && err.contains("= hint:"), "{name}:\n{err}");
+        assert!(err.contains("`schedgrade grade` does not run a rubric with errors"), "{name}:\n{err}");
+        assert!(!out_dir.exists() && !cache.exists(), "{name}: nothing is built or written");
+
+        // `lint` prints the same diagnostics.
+        let lint = schedgrade(&["lint", "--config", config.to_str().unwrap()]);
+        assert_eq!(lint.status.code(), Some(harness::exit_code::TESTS_FAILED), "{name}");
+        let first = err.split("\n\n").next().unwrap();
+        assert!(stderr(&lint).contains(first), "{name}: lint says\n{}\ngrade says\n{first}", stderr(&lint));
+
+        let check = schedgrade(&[
+            "check",
+            dir.join("submissions/alice").to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--cache",
+            cache.to_str().unwrap(),
+        ]);
+        assert_eq!(check.status.code(), Some(harness::exit_code::BAD_INPUT), "{name}: {}", stderr(&check));
+        assert!(stderr(&check).contains(message), "{name}: {}", stderr(&check));
+        assert!(stdout(&check).is_empty() && !cache.exists(), "{name}: `check` builds nothing");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn grade_is_not_blocked_by_lint_warnings() {
+    let dir = course("warning", &format!("suites:\n{SUITE_A} }}\n"));
+    std::fs::create_dir_all(dir.join("testcases/orphan")).unwrap();
+    std::fs::copy(dir.join("testcases/fcfs/a.yaml"), dir.join("testcases/orphan/b.yaml")).unwrap();
+    let lint = schedgrade(&["lint", "--config", dir.join("grading.yaml").to_str().unwrap()]);
+    assert_eq!(lint.status.code(), Some(0), "{}", stderr(&lint));
+    assert!(stderr(&lint).contains("`testcases/orphan/b.yaml` is in no suite"), "{}", stderr(&lint));
+    assert!(stderr(&lint).contains("0 errors, 1 warnings"), "{}", stderr(&lint));
+    // An empty submissions directory: the first thing after the lint gate that can stop `grade`.
+    std::fs::remove_dir_all(dir.join("submissions/alice")).unwrap();
+    let out = schedgrade(&[
+        "grade",
+        dir.join("submissions").to_str().unwrap(),
+        "--config",
+        dir.join("grading.yaml").to_str().unwrap(),
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(harness::exit_code::BAD_INPUT), "{err}");
+    assert!(err.contains("has no submissions") && !err.contains("lint error"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

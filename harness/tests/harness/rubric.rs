@@ -1,8 +1,10 @@
 //! The rubric loader and its lint, over fixture trees under `tests/fixtures/rubric/`.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use harness::case::Severity;
+use harness::case::{MAX_GRADED_CASE_BYTES, Severity};
+use harness::rubric::budget::reference_cost;
 use harness::rubric::{Limits, Scoring, Visibility, grading_schema, lint, load_rubric};
 use schedgrade_contract::PolicyKind;
 
@@ -243,5 +245,174 @@ fn globs_match_like_the_shell() {
         ["t/a1.yaml", "t/a22.yaml", "t/b.yaml", "t/x/deep/c.yaml"],
         "`**` spans directories but not hidden ones"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A fresh private directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("schedgrade-rubric-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("testcases")).unwrap();
+    dir
+}
+
+/// Copies bundled cases (with their golden traces) into `dir/testcases/`.
+fn copy_cases(dir: &Path, cases: &[&str]) {
+    for case in cases {
+        for ext in ["yaml", "snap"] {
+            let from = repo().join("testcases").join(format!("{case}.{ext}"));
+            let to =
+                dir.join("testcases").join(format!("{}.{ext}", Path::new(case).file_name().unwrap().to_str().unwrap()));
+            std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+        }
+    }
+}
+
+fn lint_dir(dir: &Path, grading: &str) -> Vec<harness::case::Diagnostic> {
+    std::fs::write(dir.join("grading.yaml"), grading).unwrap();
+    let rubric = load_rubric(&dir.join("grading.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    lint(&rubric, &rubric.root)
+}
+
+fn show(findings: &[harness::case::Diagnostic]) -> String {
+    findings.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("\n\n")
+}
+
+#[test]
+fn reference_cost_counts_exactly_the_golden_trace() {
+    let rubric = load_rubric(&repo().join("grading.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let mut cases = 0;
+    for path in rubric.suites.iter().flat_map(|s| s.case_files()) {
+        let source = std::fs::read_to_string(&path).unwrap();
+        let cost = reference_cost(&source, &path, &rubric.limits).unwrap().expect("the reference has every policy");
+        let golden = harness::grade::golden::load_golden(&path).unwrap();
+        let bytes: u64 = golden.trace.iter().map(|l| l.len() as u64 + 1).sum();
+        assert_eq!((cost.events, cost.trace_bytes), (golden.trace.len() as u64, bytes), "{}", path.display());
+        assert_eq!((cost.stopped, cost.source_bytes), (None, source.len() as u64), "{}", path.display());
+        assert!(cost.cpu.is_some_and(|t| t > Duration::ZERO), "{}: {cost:?}", path.display());
+        assert_eq!(
+            cost.memory_estimate(),
+            16 * cost.source_bytes + 3 * cost.trace_bytes,
+            "the documented estimate (PARSE_BYTES_PER_SOURCE_BYTE, KEPT_BYTES_PER_TRACE_BYTE)"
+        );
+        cases += 1;
+    }
+    assert_eq!(cases, 158);
+}
+
+#[test]
+fn lint_reports_cases_the_reference_needs_over_a_quarter_of_the_limits_for() {
+    let dir = scratch("budget");
+    copy_cases(&dir, &["fcfs/fcfs-convoy-effect", "scale/fcfs-many-300"]);
+    let suites = "suites: [{ name: fcfs, policy: fcfs, cases: [\"testcases/*.yaml\"], points: 10 }]\n";
+    assert_eq!(show(&lint_dir(&dir, suites)), "", "the default limits are ample");
+
+    // The memory estimate is deterministic: fcfs-many-300 is 19188 bytes of YAML with a 80 KiB trace.
+    let findings = lint_dir(&dir, &format!("limits: {{ memory_mib: 1 }}\n{suites}"));
+    assert_eq!(findings.len(), 1, "{}", show(&findings));
+    let f = &findings[0];
+    assert_eq!(
+        (f.code, f.severity, f.line, f.column),
+        ("reference-too-much-memory", Severity::Error, Some(1), Some(1))
+    );
+    assert_eq!(f.path, dir.join("testcases/fcfs-many-300.yaml"));
+    assert!(f.message.starts_with("the reference needs about 0."), "{f}");
+    assert!(f.message.contains("more than 25% of `limits.memory_mib` (1 MiB)"), "{f}");
+    assert!(
+        f.hint.as_deref().is_some_and(|h| h.starts_with("raise `limits.memory_mib` in grading.yaml to at least 3 MiB")),
+        "{f}"
+    );
+
+    // 1 ms: over a quarter for any case, and the 300-process case needs more than the whole millisecond.
+    let findings = lint_dir(&dir, &format!("limits: {{ cpu_ms: 1 }}\n{suites}"));
+    let slow: Vec<&str> =
+        findings.iter().filter(|f| f.code == "reference-too-slow").map(|f| f.message.as_str()).collect();
+    assert_eq!(slow.len(), 2, "{}", show(&findings));
+    assert!(
+        slow[1].starts_with(
+            "the reference needs more than the whole `limits.cpu_ms` (1 ms) of CPU on `testcases/fcfs-many-300.yaml`"
+        ),
+        "{}",
+        slow[1]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn lint_stops_a_runaway_reference_at_the_limit() {
+    let dir = scratch("runaway");
+    // 10^12 ticks: a timeout every tick with a quantum of 1; the MLFQ boost timer every tick.
+    let cases = [
+        (
+            "rr-forever",
+            "scheduler: { policy: rr, quantum: 1 }\nprocesses: [{ name: A, bursts: [cpu 1000000000000] }, { name: B, bursts: [cpu 1000000000000] }]\n",
+        ),
+        (
+            "mlfq-forever",
+            "scheduler: { policy: mlfq, quanta: [1000000000000], boost: 1 }\nprocesses: [{ name: A, bursts: [cpu 1000000000000] }]\n",
+        ),
+    ];
+    for (name, text) in cases {
+        std::fs::write(dir.join(format!("testcases/{name}.yaml")), text).unwrap();
+        std::fs::write(dir.join(format!("testcases/{name}.snap")), "").unwrap();
+    }
+    let started = std::time::Instant::now();
+    let findings =
+        lint_dir(&dir, "limits: { cpu_ms: 300 }\nsuites: [{ name: all, cases: [\"testcases/*.yaml\"], points: 1 }]\n");
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    let got: Vec<(&str, &str)> =
+        findings.iter().map(|f| (f.path.file_name().unwrap().to_str().unwrap(), f.code)).collect();
+    assert_eq!(
+        got,
+        [("mlfq-forever.yaml", "reference-too-slow"), ("rr-forever.yaml", "reference-too-slow")],
+        "{}",
+        show(&findings)
+    );
+    for f in &findings {
+        assert!(f.message.contains("more than the whole `limits.cpu_ms` (300 ms)"), "{f}");
+        assert!(f.message.contains("every submission would time out"), "{f}");
+    }
+
+    // The trace's memory estimate ends the run too, long before the CPU limit.
+    let findings = lint_dir(
+        &dir,
+        "limits: { cpu_ms: 1000000, memory_mib: 4 }\nsuites: [{ name: all, cases: [\"testcases/rr-*.yaml\"], points: 1 }]\n",
+    );
+    let codes: Vec<&str> = findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.code).collect();
+    assert_eq!(codes, ["reference-too-much-memory"], "{}", show(&findings));
+    let f = findings.iter().find(|f| f.code == "reference-too-much-memory").unwrap();
+    assert!(f.message.contains("more than the whole `limits.memory_mib` (4 MiB)"), "{f}");
+    assert!(f.message.contains("estimated from its 134 bytes of YAML"), "{f}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn cases_over_the_graded_size_limit_are_refused_where_they_cross_it() {
+    let dir = scratch("too-large");
+    let mut text = String::from("scheduler: { policy: fcfs }\nprocesses:\n");
+    let mut i = 0;
+    while text.len() <= MAX_GRADED_CASE_BYTES {
+        text.push_str(&format!("  - {{ name: P{i:06}, arrival: {i}, bursts: [cpu 1] }}\n"));
+        i += 1;
+    }
+    std::fs::write(dir.join("testcases/big.yaml"), &text).unwrap();
+    std::fs::write(dir.join("testcases/big.snap"), "").unwrap();
+    let line = text[..MAX_GRADED_CASE_BYTES].matches('\n').count() as u32 + 1;
+    let column = (MAX_GRADED_CASE_BYTES - text[..MAX_GRADED_CASE_BYTES].rfind('\n').unwrap()) as u32;
+    let findings = lint_dir(&dir, "suites: [{ name: fcfs, cases: [\"testcases/*.yaml\"], points: 1 }]\n");
+    let got: Vec<_> = findings.iter().map(|f| (f.code, f.line, f.column)).collect();
+    assert_eq!(got, [("case-too-large", Some(line), Some(column))], "{}", show(&findings));
+    assert!(findings[0].message.contains(&format!("the case is {} bytes, more than the 1048576 bytes", text.len())));
+    assert!(findings[0].hint.as_deref().is_some_and(|h| h.contains("split the workload")));
+
+    // The grader's loader refuses it the same way; `run` (no grading) still loads it.
+    let rubric = load_rubric(&dir.join("grading.yaml")).unwrap();
+    let err = harness::grade::plan(&rubric, |_| true, None).unwrap_err();
+    assert!(err.to_string().contains(&format!("big.yaml:{line}:{column}: the case is")), "{err}");
+    assert!(harness::case::load_case(&dir.join("testcases/big.yaml")).is_ok());
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -13,6 +13,10 @@
 //! semantic problems gets all of them (up to [`MAX_DIAGNOSTICS`]). Limits are the constants below; every key's
 //! default is in its description in the JSON schema ([`testcase_schema`], committed as
 //! `schemas/testcase.schema.json`).
+//!
+//! Grading accepts smaller cases than [`load_case`] does: at most [`MAX_GRADED_CASE_BYTES`] of YAML, checked by
+//! [`check_graded_size`] before parsing. The bound keeps what the grader charges to every test (parsing the case,
+//! simulating it) well within the default limits; `schedgrade lint` also measures the reference on every case.
 
 mod diag;
 mod discover;
@@ -101,6 +105,36 @@ impl CaseError {
     pub fn hint(&self) -> Option<&str> {
         self.first().hint.as_deref()
     }
+}
+
+/// The largest test case `grade`, `check` and `lint` accept, in bytes of YAML source: 1 MiB, about 13,000
+/// processes. The largest bundled case is 31 KiB. Parsing is most of what a case costs (about 0.15 s of CPU per MiB
+/// in a release build, and 16× the source in memory), so a 1 MiB case stays within a quarter of the default limits
+/// (2000 ms of CPU, 512 MiB); measurements in `harness/src/rubric/budget.rs`.
+pub const MAX_GRADED_CASE_BYTES: usize = 1024 * 1024;
+
+/// Refuses a case for grading when its source is longer than [`MAX_GRADED_CASE_BYTES`]; the diagnostic points at
+/// the first character past the limit.
+pub fn check_graded_size(source: &str, origin: &Path) -> Result<(), CaseError> {
+    if source.len() <= MAX_GRADED_CASE_BYTES {
+        return Ok(());
+    }
+    let mut offset = MAX_GRADED_CASE_BYTES;
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let src = Source::new(source, origin);
+    let message = format!(
+        "the case is {} bytes, more than the {MAX_GRADED_CASE_BYTES} bytes ({} KiB) a graded case may have; the limit \
+         is crossed here",
+        source.len(),
+        MAX_GRADED_CASE_BYTES / 1024
+    );
+    let hint = "split the workload into several smaller test cases (`schedgrade run` still runs larger ones)";
+    Err(CaseError::new(
+        origin,
+        vec![src.error("case-too-large", src.pos_of_offset(offset, 1), message, Some(hint.into()))],
+    ))
 }
 
 pub const CASE_VOCABULARY: Vocabulary = Vocabulary {
