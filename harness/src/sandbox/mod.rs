@@ -1,24 +1,25 @@
 //! Running untrusted student code in a sandboxed worker process.
 //!
-//! Every test case runs in a fresh worker: the `schedgrade` binary re-executed with a hidden subcommand, which
-//! loads the student's `cdylib` and runs one simulation. Whatever the student code does (loop, crash, abort,
-//! exhaust memory, fork, open files, connect sockets, exit early, print garbage) becomes a [`RawOutcome`] for
-//! that test, never a harness crash, and never touches another test.
+//! Every test case runs in a fresh worker: the `schedgrade-worker` program (crate `worker/`), which holds the
+//! kernel and the contract but no reference code and no expected trace, loads the student's `cdylib` and runs one
+//! simulation. Whatever the student code does (loop, crash, abort, exhaust memory, fork, open files, connect
+//! sockets, exit early, print garbage, forge frames, touch other processes) becomes a [`RawOutcome`] for that
+//! test, decided from what the host observed, never a harness crash, and never touches another test.
 //!
 //! # Table of contents
 //!
 //! | item | side | what it does |
 //! |---|---|---|
 //! | [`Limits`] | host | CPU, wall, memory, output, result, file-size and open-file limits of one run, with defaults |
-//! | [`WorkerCommand`] | host | the program, arguments, environment, stdin payload and limits of one run |
+//! | [`WorkerProgram`] | host | the worker executable, embedded in `schedgrade` and run from a sealed memory file |
+//! | [`WorkerCommand`] | host | the program, library, arguments, environment, stdin payload and limits of one run |
 //! | [`run_worker`] | host | spawns the worker in a fresh sandbox, enforces the limits, collects a [`WorkerExit`] |
-//! | [`WorkerExit`] / [`ExitStatus`] | host | what happened: exit status, timeouts, output, result bytes, violation |
+//! | [`WorkerExit`] / [`ExitStatus`] | host | what happened: exit status, timeouts, output, frames, memory evidence |
 //! | [`WorkerExit::outcome`] / [`RawOutcome`] | host | the one classification the grader turns into a verdict |
 //! | [`probe_layers`] / [`LayerStatus`] | host | which sandbox layers work on this machine (for `schedgrade doctor`) |
 //! | [`startup_warnings`] | host | the warnings to print when grading starts with a layer missing |
-//! | [`check_worker_access`] | host | checks that the worker binary and a library are reachable by `nobody` |
-//! | [`worker_side`] | worker | the steps the worker takes, in order: read payload, enter sandbox, load, narrow, report |
-//! | [`SandboxError`] | host | harness failures only (cannot spawn, cannot create a pipe), never student behaviour |
+//! | [`SandboxError`] | host | harness failures only (cannot spawn, cannot open the library), never student behaviour |
+//! | `schedgrade_worker::sandbox` | worker | the steps the worker takes, in order (see below) |
 //!
 //! # The sandbox, step by step
 //!
@@ -27,65 +28,71 @@
 //! 1. decides once per process which namespaces the workers get: as root, one empty network namespace created
 //!    then and joined by every worker (a fresh one costs about 1 ms per worker, plus a teardown that competes
 //!    with the next tests) and a fresh IPC namespace per worker; otherwise fresh ones inside a user namespace;
-//! 2. creates the result pipe (its write end becomes fd 3 in the child) and the stdin/stdout/stderr pipes;
-//! 3. spawns the worker with an empty environment (plus [`WorkerCommand::env`]) and working directory `/`.
+//! 2. opens the student library read-only (a library it cannot open is its own failure, [`SandboxError::Library`],
+//!    never the student's), creates the result pipe, the memory-watch socket and the stdin/stdout/stderr pipes;
+//! 3. forks, with `argv` and the environment (only [`WorkerCommand::env`] and the CPU budget) prepared in advance.
 //!
 //! In the child, between `fork` and `exec` (async-signal-safe code only):
 //!
 //! 1. a new process group (`setpgid(0, 0)`), so the host can kill the worker and everything it forked;
-//! 2. the result pipe moved to fd 3, and every descriptor above 3 marked close-on-exec (the grader may have
-//!    inherited some without the flag, such as a jobserver's pipes);
-//! 3. the network and IPC namespaces (`setns`/`unshare`), where permitted;
-//! 4. rlimits: `RLIMIT_CPU` (soft = ⌈cpu_ms/1000⌉ s, hard = soft + 1 s, so `SIGXCPU` marks a CPU timeout),
-//!    `RLIMIT_AS`, `RLIMIT_FSIZE`, `RLIMIT_NOFILE`, `RLIMIT_CORE` = 0;
+//! 2. the network and IPC namespaces (`setns`/`unshare`), where permitted;
+//! 3. the result pipe on fd 3, the library on fd 4, the memory-watch socket on fd 5; every descriptor above 5
+//!    marked close-on-exec (the grader may have inherited some without the flag, such as a jobserver's pipes);
+//! 4. rlimits: `RLIMIT_CPU` (the budget plus ten seconds for the grader's preparation; the worker lowers it before
+//!    loading), `RLIMIT_AS`, `RLIMIT_FSIZE`, `RLIMIT_NOFILE`, `RLIMIT_CORE` = 0;
 //! 5. when running as root: `setgroups([])`, `setgid(65534)`, `setuid(65534)` (`nobody`);
-//! 6. last, `prctl(PR_SET_PDEATHSIG, SIGKILL)` (after `setuid`, which clears it), then a check that the parent
-//!    is still the one that forked (otherwise the child exits at once).
+//! 6. `prctl(PR_SET_PDEATHSIG, SIGKILL)` (after `setuid`, which clears it), then a check that the parent is still
+//!    the one that forked (otherwise the child exits at once);
+//! 7. `execveat(fd, "", AT_EMPTY_PATH)` of the [`WorkerProgram`]: no path to the worker exists to swap or go stale.
 //!
-//! In the worker, after `exec` ([`worker_side`], driven by [`crate::worker::worker_entry`]):
+//! In the worker, after `exec` (`schedgrade_worker::worker_entry`), no student code is in the process until step 5:
 //!
-//! 1. read the whole stdin payload;
-//! 2. [`worker_side::enter_before_load`]: a `SIGSYS` handler that reports violations on fd 3, Landlock
-//!    (read-only access to the system library directories, `/etc/ld.so.cache` and the one library; nothing
-//!    writable; no TCP bind or connect; no signals or abstract sockets outside the sandbox), then a seccomp
-//!    deny-list (process creation, exec, sockets, ptrace, namespaces, io_uring, signals to other processes, ...);
-//! 3. [`worker_side::load_library`]: `dlopen` the library (never unloaded) and check its ABI version;
-//! 4. [`worker_side::narrow_after_load`]: a seccomp allow-list of the few syscalls a running scheduler needs;
-//! 5. run the student code, then [`worker_side::write_result`] and `_exit` (no student destructor runs).
+//! 1. read the whole stdin payload and decode the request, parsing the case (the grader's work: a failure here is
+//!    an `E` frame the host believes);
+//! 2. lower `RLIMIT_CPU` to the CPU time used so far (in whole seconds) plus the test's budget;
+//! 3. enter the sandbox: a `SIGSYS` handler that reports violations on fd 3; Landlock (read-only access to the
+//!    system library directories, `/etc/ld.so.cache` and the library on fd 4; nothing writable; no TCP; no signals
+//!    or abstract sockets outside the sandbox); a seccomp filter that shows big `mmap`/`mremap` requests to the host
+//!    (its listener is sent over fd 5, which is then closed); and the one seccomp allow-list, after which the worker
+//!    reads `/proc/self/status` to confirm the kernel installed every filter;
+//! 4. write the loading marker (`L` frame): from here on the host believes no claim of a grader fault;
+//! 5. `dlopen("/proc/self/fd/4")` (constructors run here, under the allow-list) and check the ABI version;
+//! 6. run the simulation with the student's policy, then write the result and `_exit` (no student destructor).
 //!
 //! Back in the host, a single `poll(2)` loop feeds stdin, drains stdout, stderr (each capped at
 //! [`Limits::output_kib`], the rest read and discarded) and the result channel (capped at [`Limits::result_mib`]),
-//! and watches a pidfd and the wall clock. On the wall limit or an exceeded cap it kills the whole process group;
-//! when the worker exits it kills the group too (leftover grandchildren), drains the pipes and reaps it with
-//! `wait4` (exit status, CPU time, peak memory). Kernels before 5.3 (no pidfd) fall back to noticing the exit by
-//! the pipes closing.
+//! answers memory-watch notifications (reading the worker's size from `/proc` to see whether a request crosses the
+//! limit), and watches a pidfd and the wall clock, which starts at the loading marker. On the wall limit or an
+//! exceeded cap it kills the whole process group; when the worker exits it kills the group too (leftover
+//! grandchildren), drains the pipes and reaps it with `wait4` (exit status, CPU time, peak memory). Kernels before
+//! 5.3 (no pidfd) fall back to noticing the exit by the pipes closing.
+//!
+//! # Evidence
+//!
+//! Student code shares the worker's address space, its stdout, stderr and fd 3, so [`WorkerExit::outcome`] decides
+//! from what the host saw: an `E` frame counts as the grader's fault only before the loading marker; a `SIGXCPU` is a
+//! CPU timeout only when `wait4`'s CPU time reached the limit; a death is a memory limit only when the host saw a
+//! request cross it; nothing on stderr decides anything.
 //!
 //! # What the grader must ensure
 //!
-//! - When grading as root, the worker runs as `nobody` (uid and gid 65534): the worker binary, the student
-//!   library, and every directory above them must be readable and searchable by others (`o+rx` on directories,
-//!   `o+r` on the library, `o+rx` on the binary). `/root` is `0700`, so neither may live under it; `/work` and
-//!   `/tmp` are fine. [`check_worker_access`] checks this.
-//! - Paths passed in [`WorkerCommand::args`] must be absolute: the worker runs in `/`.
 //! - The host process must ignore `SIGPIPE` (every Rust binary does by default): a worker that dies before
 //!   reading its stdin makes the payload write fail with `EPIPE`, which is handled.
 //! - [`run_worker`] must be called on a thread that outlives the call (it does, it blocks): the parent-death
 //!   signal fires when the *thread* that forked the worker exits.
-//! - The worker must stay single-threaded until student code runs: Landlock restricts only the calling thread
-//!   (ABI 7 has no whole-process flag), and the seccomp filters forbid creating threads later.
+//! - The worker must stay single-threaded: Landlock restricts only the calling thread (ABI 7 has no whole-process
+//!   flag), and the allow-list forbids creating threads.
 //! - Nothing secret (expected traces, other students' results) may be in the stdin payload: student code shares
-//!   the worker's address space and can read anything the worker holds. For the same reason the result bytes
-//!   are untrusted: student code can write its own frames on fd 3 (a forged result must still be checked like
-//!   any other; a second frame shows as `bad-result`).
+//!   the worker's address space and can read anything the worker holds.
 //! - `RUST_BACKTRACE=1` in [`WorkerCommand::env`] gives students backtraces; printing one opens the library to
 //!   read its symbols, which the allow-list permits only when Landlock is enforced (otherwise: a violation).
 //!
 //! # The result channel
 //!
-//! Fd 3 carries frames `b"SG" tag:u8 len:u32-le payload` (see `protocol`). A well-behaved worker writes one
-//! optional `S` frame (what the sandbox enforced), then exactly one `R` frame (the result) or `E` frame (a
-//! worker-side error with a kind, such as `abi-mismatch`), then exits. The `SIGSYS` handler appends a `V` frame
-//! naming the denied syscall. Anything else is reported as a protocol problem (`bad-result`).
+//! Fd 3 carries frames `b"SG" tag:u8 len:u32-le payload` (see `schedgrade_kernel::wire`): an optional `S` frame
+//! (what the sandbox enforced), the `L` loading marker, then exactly one `R` frame (the result) or `E` frame (an
+//! error with a kind, such as `abi-mismatch`), then exit. The `SIGSYS` handler appends a `V` frame naming the
+//! denied syscall. Anything else is reported as a protocol problem (`bad-result`).
 
 mod error;
 mod host;
