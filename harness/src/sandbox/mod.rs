@@ -91,7 +91,8 @@ mod error;
 mod host;
 mod outcome;
 mod probe;
-mod protocol;
+// `pub(crate)` for the fuzz target `worker_result` (`crate::fuzzing`), which decodes frames as the host does.
+pub(crate) mod protocol;
 mod syscalls;
 pub mod worker_side;
 
