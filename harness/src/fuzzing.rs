@@ -54,7 +54,10 @@ pub fn rubric_loader(data: &[u8], root: &Path) {
 const TREE: &[(&str, &str)] = &[
     ("testcases/fcfs/one.yaml", "scheduler: { policy: fcfs }\nprocesses: [{ name: P1, bursts: [cpu 5] }]\n"),
     ("testcases/fcfs/one.snap", "---\nsource: fuzz\n---\n== trace ==\n     0 -     P1 new -> ready       arrival\n"),
-    ("testcases/rr/a/b/c/d/e/f/two.yaml", "scheduler: { policy: rr, quantum: 2 }\nprocesses: [{ name: P, bursts: [cpu 3] }]\n"),
+    (
+        "testcases/rr/a/b/c/d/e/f/two.yaml",
+        "scheduler: { policy: rr, quantum: 2 }\nprocesses: [{ name: P, bursts: [cpu 3] }]\n",
+    ),
     ("testcases/rr/a/b/c/d/e/f/two.snap", "---\nsource: fuzz\n---\n== trace ==\n"),
     ("testcases/rr/a/b/broken.yaml", "scheduler: { policy: rr, quantum: 0 }\n"),
     ("testcases/.hidden/three.yaml", "scheduler: { policy: sjf }\nprocesses: [{ name: P, bursts: [cpu 1] }]\n"),

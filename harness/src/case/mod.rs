@@ -27,9 +27,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use diag::{Diagnostic, Severity, Snippet, closest, edit_distance};
-pub use discover::{DiscoverError, discover_cases};
 #[doc(hidden)]
 pub use discover::source_text;
+pub use discover::{DiscoverError, discover_cases};
 pub use model::{Burst, Case, Expectations, Machine, ProcessSpec, SwitchCost, Ties};
 pub use raw::MAX_TICK;
 pub use schema::testcase_schema;
