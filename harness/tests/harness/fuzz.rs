@@ -276,3 +276,78 @@ fn rubric_of_hundreds_of_mib_was_accepted() {
     assert_eq!(e.first().code, "file-too-large");
     assert!(e.to_string().contains("more than the limit of 1048576 bytes (1 MiB)"), "{e}");
 }
+
+/// Loads a generated case in a debug build, and says how long it took.
+fn load_generated(text: &str) -> (Result<harness::case::Case, harness::case::CaseError>, Duration) {
+    let started = Instant::now();
+    let result = harness::case::parse_case(text, Path::new("generated.yaml"));
+    (result, started.elapsed())
+}
+
+/// An mlq case with `n` named queues and `n` processes whose `class` is given by `class(i)`.
+fn mlq_case(n: usize, class: impl Fn(usize) -> String) -> String {
+    let queues: Vec<String> = (0..n).map(|i| format!("{{name: q{i}, policy: fcfs}}")).collect();
+    let mut text = format!("scheduler: {{policy: mlq, queues: [{}]}}\nprocesses:\n", queues.join(","));
+    for i in 0..n {
+        text.push_str(&format!("  - {{name: P{i}, class: {}, bursts: [cpu 1]}}\n", class(i)));
+    }
+    text
+}
+
+/// Large enough that a quadratic step takes minutes, small enough to parse in a few seconds in a debug build.
+const MANY: usize = 40_000;
+/// Generous for a debug build on a busy machine; the quadratic versions took minutes.
+const BOUNDED: Duration = Duration::from_secs(30);
+
+#[test]
+fn mlq_class_by_name_scanned_every_queue_for_each_process() {
+    // Only quadratic in time, not a hang: twice as many, and twice the bound. On a busy 2-core machine the linear
+    // load took 23 s, the quadratic one 42 s for half as many (so about 170 s for these).
+    let n = 2 * MANY;
+    let (result, took) = load_generated(&mlq_case(n, |_| format!("q{}", n - 1)));
+    let case = result.unwrap_or_else(|e| panic!("{e}"));
+    assert!(case.processes.iter().all(|p| p.class as usize == n - 1));
+    assert!(took < 2 * BOUNDED, "took {took:?}");
+}
+
+#[test]
+fn unknown_mlq_class_names_each_compared_with_every_queue_name() {
+    let (result, took) = load_generated(&mlq_case(MANY, |i| format!("zz{i}")));
+    let e = result.expect_err("no such queues");
+    assert_eq!(e.diagnostics.len(), harness::case::MAX_DIAGNOSTICS + 1, "the limit, then a note");
+    assert!(e.hint().unwrap().contains(&format!("... ({MANY} queues)")), "{:?}", e.hint());
+    assert!(e.to_string().len() < 200_000, "the errors stay small");
+    assert!(took < BOUNDED, "took {took:?}");
+}
+
+#[test]
+fn unknown_completion_names_each_compared_with_every_process_name() {
+    let mut text = String::from("scheduler: {policy: fcfs}\nprocesses:\n");
+    for i in 0..MANY {
+        text.push_str(&format!("  - {{name: P{i}, bursts: [cpu 1]}}\n"));
+    }
+    let completion: Vec<String> = (0..MANY).map(|i| format!("X{i}: 1")).collect();
+    text.push_str(&format!("expect: {{completion: {{{}}}}}\n", completion.join(", ")));
+    let (result, took) = load_generated(&text);
+    let e = result.expect_err("no such processes");
+    assert_eq!(e.first().code, "unknown-process");
+    assert!(took < BOUNDED, "took {took:?}");
+}
+
+#[test]
+fn typo_suggestions_for_long_names_took_quadratic_time() {
+    // The edit distance costs the product of the lengths: each unknown name of 1000 characters was compared with
+    // each process name of 1000 characters (here 2 * 10^11 steps). YAML keys are at most 1024 characters.
+    let long = |c: &str, i: usize| format!("{}{i}", c.repeat(1000));
+    let mut text = String::from("scheduler: {policy: fcfs}\nprocesses:\n");
+    for i in 0..1000 {
+        text.push_str(&format!("  - {{name: {}, bursts: [cpu 1]}}\n", long("a", i)));
+    }
+    let completion: Vec<String> = (0..200).map(|i| format!("{}: 1", long("b", i))).collect();
+    text.push_str(&format!("expect: {{completion: {{{}}}}}\n", completion.join(", ")));
+    let (result, took) = load_generated(&text);
+    let e = result.expect_err("no such processes");
+    assert_eq!(e.first().code, "unknown-process");
+    assert!(took < BOUNDED, "took {took:?}");
+    assert_eq!(harness::case::closest("fcsf", ["fcfs", "rr"]), Some("fcfs"), "short typos still get a suggestion");
+}
