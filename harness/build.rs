@@ -75,9 +75,13 @@ fn build_worker(manifest_dir: &Path, out_dir: &Path) -> PathBuf {
         .arg(workspace.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(&target_dir)
-        // Under `cargo clippy` these would lint the worker again, with the outer run's flags.
+        // Under `cargo clippy` these would lint the worker again, with the outer run's flags; under `cargo fuzz`
+        // the flags would instrument it for a fuzzer runtime it does not link.
         .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .env_remove("CLIPPY_ARGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
         .env_remove("CARGO_TARGET_DIR");
     let status = command.status().unwrap_or_else(|e| panic!("cannot run cargo to build the worker: {e}"));
     assert!(

@@ -60,6 +60,9 @@ pub mod build;
 pub mod cli;
 pub mod diff;
 pub mod exit_code;
+// The fuzz targets' entry points (`fuzz/`, and their replay in the tests): not an interface.
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod grade;
 pub mod policy;
 pub mod report;

@@ -36,6 +36,9 @@ impl Glob {
         if segments.is_empty() {
             return Err(GlobProblem::Empty);
         }
+        // `**/**` matches what `**` matches; one of them is enough.
+        let mut segments = segments;
+        segments.dedup_by(|a, b| a == "**" && b == "**");
         Ok(Glob { segments })
     }
 
@@ -53,20 +56,28 @@ impl Glob {
     }
 }
 
+/// Dynamic programming over (pattern suffix, path suffix), one row at a time: plain recursion on `**` is
+/// exponential in the number of `**` segments, and deep on long patterns.
 fn match_segments(pat: &[&str], path: &[&str]) -> bool {
-    match pat.split_first() {
-        None => path.is_empty(),
-        Some((&"**", rest)) => {
-            // `**` never enters hidden directories.
-            (0..=path.len())
-                .take_while(|&i| i == 0 || !path[i - 1].starts_with('.'))
-                .any(|i| match_segments(rest, &path[i..]))
-        }
-        Some((p, rest)) => match path.split_first() {
-            Some((s, path_rest)) => match_segment(p, s) && match_segments(rest, path_rest),
-            None => false,
-        },
+    // Every other segment consumes one path segment: a pattern with more of them cannot match.
+    if pat.iter().filter(|s| **s != "**").count() > path.len() {
+        return false;
     }
+    // `next[j]`: does `pat[i + 1..]` match `path[j..]`? Starts with the empty pattern, which matches only the end.
+    let mut next: Vec<bool> = (0..=path.len()).map(|j| j == path.len()).collect();
+    let mut row = vec![false; path.len() + 1];
+    for p in pat.iter().rev() {
+        for j in (0..=path.len()).rev() {
+            row[j] = if *p == "**" {
+                // Matches nothing more, or swallows `path[j]`, but never enters a hidden directory.
+                next[j] || (j < path.len() && !path[j].starts_with('.') && row[j + 1])
+            } else {
+                j < path.len() && next[j + 1] && match_segment(p, path[j])
+            };
+        }
+        std::mem::swap(&mut next, &mut row);
+    }
+    next[0]
 }
 
 /// `*` and `?` within one segment (iterative matching with single backtracking point: linear in practice).

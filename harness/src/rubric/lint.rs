@@ -339,53 +339,56 @@ fn check_dependencies(rubric: &Rubric, ctx: &mut Ctx<'_>) {
             }
         }
     }
-    // Depth-first search; a dependency on a suite still on the stack closes a cycle.
+    // Depth-first search with an explicit stack (a long chain of dependencies must not overflow the thread's
+    // stack); a dependency on a suite still on the stack closes a cycle.
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
-        Active,
+        Active { depth: usize },
         Done,
     }
     let mut marks = vec![Mark::New; rubric.suites.len()];
     let mut reported: BTreeSet<Vec<usize>> = BTreeSet::new();
-    fn visit(
-        i: usize,
-        rubric: &Rubric,
-        index: &HashMap<&str, usize>,
-        marks: &mut [Mark],
-        stack: &mut Vec<usize>,
-        reported: &mut BTreeSet<Vec<usize>>,
-        ctx: &mut Ctx<'_>,
-    ) {
-        marks[i] = Mark::Active;
-        stack.push(i);
-        for dep in &rubric.suites[i].depends_on {
+    // Each back edge costs the length of its cycle: stop looking after a few, so that a rubric full of cycles still
+    // lints in time linear in its size.
+    let mut back_edges = 0usize;
+    for root in 0..rubric.suites.len() {
+        if marks[root] != Mark::New {
+            continue;
+        }
+        // (suite, index of its next dependency to follow)
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        marks[root] = Mark::Active { depth: 0 };
+        while let Some((i, next)) = stack.last_mut() {
+            let i = *i;
+            let Some(dep) = rubric.suites[i].depends_on.get(*next) else {
+                marks[i] = Mark::Done;
+                stack.pop();
+                continue;
+            };
+            *next += 1;
             let Some(&j) = index.get(dep.name.as_str()) else {
                 continue;
             };
             match marks[j] {
-                Mark::New => visit(j, rubric, index, marks, stack, reported, ctx),
-                Mark::Active => {
-                    let start = stack.iter().position(|&k| k == j).unwrap_or(0);
-                    let cycle: Vec<usize> = stack[start..].to_vec();
+                Mark::New => {
+                    marks[j] = Mark::Active { depth: stack.len() };
+                    stack.push((j, 0));
+                }
+                Mark::Active { depth } => {
+                    back_edges += 1;
+                    if back_edges > MAX_BACK_EDGES || reported.len() >= MAX_CYCLES {
+                        continue;
+                    }
+                    let cycle: Vec<usize> = stack[depth..].iter().map(|&(k, _)| k).collect();
                     let mut key = cycle.clone();
                     key.sort_unstable();
                     if reported.insert(key) {
-                        let mut path: Vec<&str> = cycle.iter().map(|&k| rubric.suites[k].name.as_str()).collect();
-                        path.push(rubric.suites[j].name.as_str());
-                        let message = if cycle.len() == 1 {
-                            format!("suite `{}` depends on itself", rubric.suites[j].name)
-                        } else {
-                            format!(
-                                "`depends_on` forms a cycle: {}",
-                                path.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" -> ")
-                            )
-                        };
                         ctx.at(
                             Severity::Error,
                             "dependency-cycle",
                             dep.at,
-                            message,
+                            cycle_message(rubric, &cycle),
                             "suites in a cycle can never count: remove one of these dependencies",
                         );
                     }
@@ -393,14 +396,28 @@ fn check_dependencies(rubric: &Rubric, ctx: &mut Ctx<'_>) {
                 Mark::Done => {}
             }
         }
-        stack.pop();
-        marks[i] = Mark::Done;
     }
-    for i in 0..rubric.suites.len() {
-        if marks[i] == Mark::New {
-            visit(i, rubric, &index, &mut marks, &mut Vec::new(), &mut reported, ctx);
-        }
+}
+
+/// Most dependency cycles reported.
+const MAX_CYCLES: usize = 20;
+/// Most dependencies on a suite still being visited that are examined as possible cycles.
+const MAX_BACK_EDGES: usize = 200;
+/// Most suite names shown in a cycle's message.
+const MAX_CYCLE_NAMES: usize = 12;
+
+/// "suite `a` depends on itself", or "`depends_on` forms a cycle: `a` -> `b` -> `a`" (long cycles abridged).
+fn cycle_message(rubric: &Rubric, cycle: &[usize]) -> String {
+    let name = |k: usize| format!("`{}`", rubric.suites[k].name);
+    if let [only] = cycle {
+        return format!("suite {} depends on itself", name(*only));
     }
+    let mut shown: Vec<String> = cycle.iter().take(MAX_CYCLE_NAMES).map(|&k| name(k)).collect();
+    if cycle.len() > MAX_CYCLE_NAMES {
+        shown.push(format!("... ({} suites in all)", cycle.len()));
+    }
+    shown.push(name(cycle[0]));
+    format!("`depends_on` forms a cycle: {}", shown.join(" -> "))
 }
 
 fn check_points(rubric: &Rubric, ctx: &mut Ctx<'_>) {

@@ -29,7 +29,7 @@ use schemars::generate::SchemaSettings;
 use serde::Serialize;
 
 use crate::case::{
-    Any, Checker, Diagnostic, Pos, Source, Sp, Vocabulary, from_yaml, read_source, render_list, walk_files,
+    Any, Checker, Diagnostic, Pos, Source, Sp, Vocabulary, from_yaml, read_source, render_list, source_text, walk_files,
 };
 
 pub use lint::{LintFinding, lint, lint_selected};
@@ -47,6 +47,9 @@ pub const DEFAULT_MEMORY_MIB: u64 = 512;
 pub const DEFAULT_OUTPUT_KIB: u64 = 64;
 /// Default build time per submission, in seconds.
 pub const DEFAULT_BUILD_SECONDS: u64 = 120;
+/// Largest `grading.yaml` accepted (1 MiB; a course's rubric is a few KiB). Loading and linting take time about
+/// proportional to the file's size times the number of case files its globs reach, so this bounds both.
+pub const MAX_RUBRIC_BYTES: usize = 1024 * 1024;
 
 /// Where something is in `grading.yaml` (1-based line and column).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -212,8 +215,28 @@ pub fn grading_schema() -> serde_json::Value {
 
 /// Reads and checks `grading.yaml` at `path`, and resolves its globs against the file's directory.
 pub fn load_rubric(path: &Path) -> Result<Rubric, RubricError> {
+    let text = read_source(path).map_err(|d| RubricError { path: path.to_path_buf(), diagnostics: vec![*d] })?;
+    parse_rubric(text, path)
+}
+
+/// [`load_rubric`] from the bytes of the file on (size limit, UTF-8, then [`parse_rubric`]): where the fuzz target
+/// `rubric_loader` starts.
+pub(crate) fn parse_rubric_bytes(bytes: Vec<u8>, path: &Path) -> Result<Rubric, RubricError> {
+    let text = source_text(bytes, path).map_err(|d| RubricError { path: path.to_path_buf(), diagnostics: vec![*d] })?;
+    parse_rubric(text, path)
+}
+
+/// Checks the text of `grading.yaml` read from `path`, and resolves its globs against the file's directory.
+fn parse_rubric(text: String, path: &Path) -> Result<Rubric, RubricError> {
     let err = |diagnostics| RubricError { path: path.to_path_buf(), diagnostics };
-    let text = read_source(path).map_err(|d| err(vec![*d]))?;
+    if text.len() > MAX_RUBRIC_BYTES {
+        return Err(err(vec![Diagnostic::file_error(
+            "file-too-large",
+            path,
+            format!("the rubric is {} bytes, more than the limit of {MAX_RUBRIC_BYTES} bytes (1 MiB)", text.len()),
+            Some("a rubric lists suites and globs, not cases: match many case files with one glob".to_string()),
+        )]));
+    }
     let src = Source::new(&text, path);
     let raw: Sp<RawRubric> = from_yaml(&src, &RUBRIC_VOCABULARY).map_err(|d| err(vec![*d]))?;
     let root = path.parent().map_or_else(
@@ -227,7 +250,7 @@ pub fn load_rubric(path: &Path) -> Result<Rubric, RubricError> {
     let diagnostics = ck.finish();
     match checked {
         Some((total, limits, suites)) if diagnostics.is_empty() => {
-            Ok(Rubric { path: path.to_path_buf(), root, total, limits, suites, source: text.clone() })
+            Ok(Rubric { path: path.to_path_buf(), root, total, limits, suites, source: text })
         }
         _ if diagnostics.is_empty() => Err(err(vec![Diagnostic::file_error(
             "internal",

@@ -4,6 +4,7 @@ mod build;
 mod case;
 mod cli;
 mod fixtures;
+mod fuzz;
 mod golden;
 mod grading;
 mod kernel;

@@ -243,12 +243,24 @@ impl<'a> Source<'a> {
     }
 }
 
-/// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
+/// Longest word [`closest`] looks for a typo in, in bytes: the edit distance costs the product of the lengths.
+pub const MAX_SUGGESTION_WORD: usize = 64;
+/// Most candidates [`closest`] compares a word with (the first ones): a file's own names can be millions.
+pub const MAX_SUGGESTION_CANDIDATES: usize = 1000;
+
+/// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo. Only words of at
+/// most [`MAX_SUGGESTION_WORD`] bytes get a suggestion, from the first [`MAX_SUGGESTION_CANDIDATES`] candidates.
 pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    if word.len() > MAX_SUGGESTION_WORD {
+        return None;
+    }
     let word_lower = word.to_ascii_lowercase();
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
+        .take(MAX_SUGGESTION_CANDIDATES)
+        // Each edit changes the length by at most one character (4 bytes): farther lengths cannot be close.
+        .filter(|c| c.len().abs_diff(word.len()) <= 4 * limit)
         .map(|c| (edit_distance(&word_lower, &c.to_ascii_lowercase()), c))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)

@@ -69,6 +69,16 @@ pub fn read_source(path: &Path) -> Result<String, Box<Diagnostic>> {
         let size = std::fs::metadata(path).map_or(bytes.len(), |m| m.len() as usize);
         return Err(Box::new(too_large(&Source::new("", path), size)));
     }
+    source_text(bytes, path)
+}
+
+/// The text of an input file read as `bytes`: [`read_source`] after the read. Refuses more than [`MAX_FILE_BYTES`]
+/// and anything that is not UTF-8. `#[doc(hidden)] pub` because the fuzz targets (`fuzz/`) start here.
+#[doc(hidden)]
+pub fn source_text(bytes: Vec<u8>, path: &Path) -> Result<String, Box<Diagnostic>> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(Box::new(too_large(&Source::new("", path), bytes.len())));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.into_bytes();

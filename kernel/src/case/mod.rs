@@ -31,6 +31,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use diag::{Diagnostic, Severity, Snippet, closest, edit_distance};
+#[doc(hidden)]
+pub use discover::source_text;
 pub use discover::{DiscoverError, discover_cases};
 pub use model::{Burst, Case, Expectations, Machine, ProcessSpec, SwitchCost, Ties};
 pub use raw::MAX_TICK;
@@ -148,6 +150,14 @@ pub const CASE_VOCABULARY: Vocabulary = Vocabulary {
 pub fn load_case(path: &Path) -> Result<Case, CaseError> {
     let text = read_source(path).map_err(|d| CaseError::new(path, vec![*d]))?;
     parse_case(&text, path)
+}
+
+/// Validates a test case given as the bytes of its file: [`load_case`] after the read (size limit, UTF-8, then
+/// [`parse_case`]). `#[doc(hidden)] pub` because the fuzz target `case_loader` (`fuzz/`) starts here.
+#[doc(hidden)]
+pub fn parse_case_bytes(bytes: Vec<u8>, origin: &Path) -> Result<Case, CaseError> {
+    let text = source_text(bytes, origin).map_err(|d| CaseError::new(origin, vec![*d]))?;
+    parse_case(&text, origin)
 }
 
 /// Validates a test case given as text. `origin` is the file it came from: it names the file in messages and gives

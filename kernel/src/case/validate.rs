@@ -121,6 +121,12 @@ impl<'s, 'a> Checker<'s, 'a> {
         Checker { src, diags: Vec::new(), truncated: 0, key_hint }
     }
 
+    /// Whether [`MAX_DIAGNOSTICS`] errors are already kept: more are only counted, so their hints need not be
+    /// computed.
+    pub fn is_full(&self) -> bool {
+        self.diags.len() >= MAX_DIAGNOSTICS
+    }
+
     pub fn error(&mut self, code: &'static str, pos: Pos, message: impl Into<String>, hint: Option<String>) {
         if self.diags.len() >= MAX_DIAGNOSTICS {
             self.truncated += 1;
@@ -268,7 +274,8 @@ impl<'s, 'a> Checker<'s, 'a> {
             if let Some((_, t)) = allowed.iter().find(|(n, _)| n == s) {
                 return Some(*t);
             }
-            let hint = match closest(s, names.iter().copied()) {
+            // Over the diagnostics limit the error is dropped: skip the suggestion's cost.
+            let hint = match (!self.is_full()).then(|| closest(s, names.iter().copied())).flatten() {
                 Some(best) => format!("did you mean `{best}`?"),
                 None => format!("use one of {}", backticked_list(&names, "or")),
             };
@@ -380,8 +387,9 @@ fn present<T>(v: Option<Option<T>>) -> Option<Option<T>> {
     }
 }
 
-/// The checked scheduler and the queue names of an mlq (for `class: <name>`).
-pub struct CheckedScheduler(SchedulerConfig, Vec<Option<String>>);
+/// The checked scheduler, the queue names of an mlq (for `class: <name>`) and their index: one lookup per process,
+/// not a scan of the queues (quadratic in a case with many of both).
+pub struct CheckedScheduler(SchedulerConfig, Vec<Option<String>>, HashMap<String, u32>);
 
 fn policy_table() -> Vec<(&'static str, PolicyKind)> {
     PolicyKind::ALL.iter().map(|p| (p.as_str(), *p)).collect()
@@ -533,7 +541,13 @@ fn check_scheduler(s: &Sp<RawScheduler>, ck: &mut Checker<'_, '_>) -> Option<Che
         let queues = r.queues.as_ref().map(|q| q.v.len());
         set!(cfg.between, check_between(v, queues, ck));
     }
-    ok.then_some(CheckedScheduler(cfg, queue_names))
+    let mut index = HashMap::new();
+    for (i, name) in queue_names.iter().enumerate() {
+        if let (Some(name), Ok(i)) = (name, u32::try_from(i)) {
+            index.entry(name.clone()).or_insert(i);
+        }
+    }
+    ok.then_some(CheckedScheduler(cfg, queue_names, index))
 }
 
 fn tick_list(key: &str, v: &Sp<Vec<Sp<Any>>>, ck: &mut Checker<'_, '_>) -> Option<Vec<Tick>> {
@@ -895,13 +909,21 @@ fn check_class(v: &Sp<Any>, scheduler: Option<&CheckedScheduler>, ck: &mut Check
     if let (Any::Str(s), Some(sched)) = (&v.v, mlq)
         && s.parse::<i64>().is_err()
     {
-        if let Some(i) = sched.1.iter().position(|n| n.as_deref() == Some(s.as_str())) {
-            return u32::try_from(i).ok();
+        if let Some(&i) = sched.2.get(s.as_str()) {
+            return Some(i);
+        }
+        if ck.is_full() {
+            // The error would be dropped: skip the suggestion, which costs a pass over every queue name.
+            ck.error("class-out-of-range", v.pos, String::new(), None);
+            return None;
         }
         let names: Vec<&str> = sched.1.iter().flatten().map(String::as_str).collect();
         let hint = match closest(s, names.iter().copied()) {
             Some(best) => format!("did you mean `{best}`?"),
             None if names.is_empty() => "the queues have no `name`: use the queue's index (0 is the first)".to_string(),
+            None if names.len() > 12 => {
+                format!("the queue names are {}, ... ({} queues)", backticked_list(&names[..12], "and"), names.len())
+            }
             None => format!("the queue names are {}", backticked_list(&names, "and")),
         };
         ck.error("class-out-of-range", v.pos, format!("no queue is named `{s}`"), Some(hint));
@@ -1110,6 +1132,7 @@ fn check_expect(e: &RawExpect, procs: &[ProcessSpec], ck: &mut Checker<'_, '_>) 
     );
     if let Some(c) = &e.completion {
         let names: HashMap<&str, ()> = procs.iter().map(|p| (p.name.as_str(), ())).collect();
+        let all: Vec<&str> = procs.iter().map(|p| p.name.as_str()).collect();
         for (k, v) in &c.v.0 {
             let name = ck.text("completion", k);
             let tick = ck
@@ -1118,8 +1141,9 @@ fn check_expect(e: &RawExpect, procs: &[ProcessSpec], ck: &mut Checker<'_, '_>) 
             match (name, tick) {
                 (Some(name), Some(tick)) => {
                     if !procs.is_empty() && !names.contains_key(name.as_str()) {
-                        let all: Vec<&str> = procs.iter().map(|p| p.name.as_str()).collect();
-                        let hint = match closest(&name, all.iter().copied()) {
+                        // Over the diagnostics limit the error is dropped: skip the pass over every process name.
+                        let best = (!ck.is_full()).then(|| closest(&name, all.iter().copied())).flatten();
+                        let hint = match best {
                             Some(best) => format!("did you mean `{best}`?"),
                             None => "list only processes of `processes`".to_string(),
                         };
