@@ -65,6 +65,7 @@ pub mod policy;
 pub mod report;
 pub mod rubric;
 pub mod sandbox;
+pub mod shutdown;
 pub mod sim;
 pub mod trace;
 pub mod verdict;

@@ -123,9 +123,18 @@ pub fn main() -> i32 {
     // The hidden subcommands run before clap and before any thread exists: the build sandbox execs cargo, and
     // the worker must stay single-threaded until it has entered its sandbox.
     match args.get(1).and_then(|a| a.to_str()) {
-        Some(crate::build::SANDBOX_SUBCOMMAND) => crate::build::exec_sandboxed_build(args[2..].iter().cloned()),
+        Some(crate::build::SANDBOX_SUBCOMMAND) => {
+            // Inherited from the grader, which blocks them (see below); cargo and rustc must not inherit it.
+            crate::shutdown::unblock_stop_signals();
+            crate::build::exec_sandboxed_build(args[2..].iter().cloned())
+        }
         Some(crate::grade::execute::WORKER_SUBCOMMAND) => worker::main(&args[2..]),
         _ => {}
+    }
+    // Before any other thread exists: SIGTERM, SIGINT and SIGHUP kill every worker and build, then exit.
+    if let Err(e) = crate::shutdown::install() {
+        eprintln!("error: cannot start the signal-handling thread: {e}\n  = hint: the system may be out of threads");
+        return exit_code::INTERNAL;
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,

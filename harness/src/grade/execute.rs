@@ -62,6 +62,7 @@ pub fn run_request(
     limits: &RubricLimits,
 ) -> Result<WorkerResponse, Verdict> {
     let mut command = WorkerCommand::new(worker_program, [WORKER_SUBCOMMAND.as_ref(), library.as_os_str()]);
+    command.expose.push(library.to_owned());
     command.stdin_payload = serde_json::to_vec(request).expect("a request always serialises");
     command.limits = worker_limits(limits);
     match run_worker(&command) {

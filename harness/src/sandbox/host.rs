@@ -6,10 +6,12 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::WorkerCommand;
 use super::error::SandboxError;
+use super::isolation::{self, RootPlan, UserMap, WorkerRoot};
 use super::probe::{NamespacePlan, namespace_plan};
 use super::protocol::{RESULT_FD, WorkerError, decode};
-use super::{NOBODY, WorkerCommand};
+use super::worker_uid::lease;
 
 /// How long the host keeps draining pipes after the worker exited or was killed.
 const DRAIN_GRACE: Duration = Duration::from_millis(1000);
@@ -40,8 +42,14 @@ pub struct AppliedLayers {
     pub net_namespace: bool,
     /// A new IPC namespace: no System V IPC or POSIX message queues shared with the host.
     pub ipc_namespace: bool,
-    /// The worker runs as `nobody` (only when the grader runs as root).
+    /// The worker runs as an unprivileged uid (only when the grader runs as root).
     pub privilege_drop: bool,
+    /// A new PID namespace: the worker is its pid 2 and sees no other process.
+    pub pid_namespace: bool,
+    /// A new mount namespace whose root holds only the system libraries and the worker's own files.
+    pub mount_namespace: bool,
+    /// The uid (and gid) the worker ran as, leased to it alone (only when the grader runs as root).
+    pub worker_uid: Option<u32>,
 }
 
 /// Everything the host observed of one worker run. Classify it with [`WorkerExit::outcome`].
@@ -132,8 +140,15 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
     let start = Instant::now();
 
     let (result_read, result_write) = pipe().map_err(|source| SandboxError::Pipe { what: "result", source })?;
+    // Isolation (see `isolation.rs`): a uid of its own (returned when this function returns, after reaping), and
+    // the program and the files it is given by path in its private root.
+    let uid =
+        if plan.drop_privileges { Some(lease().map_err(|message| SandboxError::WorkerUid { message })?) } else { None };
+    let exposed: Vec<&std::path::Path> = cmd.expose.iter().map(|p| p.as_path()).collect();
+    let worker_root = plan.mount.then(|| plan.root.for_worker(Some(&program), &exposed));
+    let exec_path = if worker_root.is_some() { std::path::Path::new(isolation::PROGRAM_IN_ROOT) } else { &program };
 
-    let mut command = Command::new(&program);
+    let mut command = Command::new(exec_path);
     command
         .args(&cmd.args)
         .env_clear()
@@ -143,13 +158,16 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    let pre_exec = PreExec::new(&limits, plan, result_write.as_raw_fd());
+    let pre_exec = PreExec::new(&limits, plan, result_write.as_raw_fd(), uid.as_ref().map(|u| u.uid()), worker_root);
     // SAFETY: `PreExec::run` only makes async-signal-safe raw syscalls on data prepared before the fork.
     unsafe { command.pre_exec(move || pre_exec.run()) };
 
+    // Registered for its whole life: a stopping grader kills it (see `crate::shutdown`).
+    let gate = crate::shutdown::spawn_gate();
     let mut child = command.spawn().map_err(|source| SandboxError::Spawn { program: program.clone(), source })?;
     drop(result_write);
     let pid = child.id() as libc::pid_t;
+    let registration = gate.register(pid);
     let mut group = Group { pgid: pid, killed: false };
 
     let stdin = child.stdin.take().map(OwnedFd::from);
@@ -169,6 +187,7 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
 
     let watch = io.watch(&mut group, start + Duration::from_millis(limits.wall_ms), pid);
     group.kill();
+    drop(registration);
     let (raw_status, rusage) = wait4(pid).map_err(|source| SandboxError::Wait { pid, source })?;
     let elapsed = start.elapsed();
 
@@ -211,6 +230,9 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
             net_namespace: plan.net,
             ipc_namespace: plan.ipc,
             privilege_drop: plan.drop_privileges,
+            pid_namespace: plan.pid,
+            mount_namespace: plan.mount,
+            worker_uid: uid.as_ref().map(|u| u.uid()),
         },
     })
 }
@@ -224,8 +246,13 @@ struct PreExec {
     shared_net: RawFd,
     /// Above the highest descriptor the grader may have open (for kernels without `close_range`).
     fd_ceiling: RawFd,
-    drop_privileges: bool,
+    /// The uid and gid to drop to (the grader runs as root).
+    worker_uid: Option<u32>,
     rlimits: [(RlimitResource, libc::rlimit); 5],
+    // Isolation, see `isolation.rs`.
+    user_map: Option<&'static UserMap>,
+    root: Option<(&'static RootPlan, WorkerRoot)>,
+    pid_namespace: bool,
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -234,7 +261,13 @@ type RlimitResource = libc::__rlimit_resource_t;
 type RlimitResource = libc::c_int;
 
 impl PreExec {
-    fn new(limits: &super::Limits, plan: &NamespacePlan, result_fd: RawFd) -> PreExec {
+    fn new(
+        limits: &super::Limits,
+        plan: &'static NamespacePlan,
+        result_fd: RawFd,
+        worker_uid: Option<u32>,
+        worker_root: Option<WorkerRoot>,
+    ) -> PreExec {
         let both = |n: u64| libc::rlimit { rlim_cur: n, rlim_max: n };
         PreExec {
             result_fd,
@@ -243,7 +276,7 @@ impl PreExec {
             unshare_flags: plan.flags,
             shared_net: plan.shared_net.as_ref().map_or(-1, |fd| fd.as_raw_fd()),
             fd_ceiling: open_file_ceiling(),
-            drop_privileges: plan.drop_privileges,
+            worker_uid,
             rlimits: [
                 (libc::RLIMIT_CPU, libc::rlimit { rlim_cur: limits.cpu_soft_secs(), rlim_max: limits.cpu_hard_secs() }),
                 (libc::RLIMIT_AS, both(limits.memory_mib.saturating_mul(1024 * 1024))),
@@ -251,6 +284,9 @@ impl PreExec {
                 (libc::RLIMIT_NOFILE, both(limits.open_files.max(4))),
                 (libc::RLIMIT_CORE, both(0)),
             ],
+            user_map: plan.user_map.as_ref(),
+            root: worker_root.map(|worker| (&plan.root, worker)),
+            pid_namespace: plan.pid,
         }
     }
 
@@ -272,20 +308,31 @@ impl PreExec {
                     libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
                 }
             }
-            // Best effort: the host probed these once; a failure here only loses a layer.
+            // Best effort: the host probed it once; a failure here only loses a layer.
             if self.shared_net >= 0 {
                 libc::setns(self.shared_net, libc::CLONE_NEWNET);
             }
+            // ---- isolation (see `isolation.rs`) ----
+            // Not best effort: the mount and PID steps below must not run in the grader's own namespaces.
             if self.unshare_flags != 0 {
-                libc::unshare(self.unshare_flags);
+                check(libc::unshare(self.unshare_flags))?;
             }
+            if let Some(map) = self.user_map {
+                map.write()?;
+            }
+            if let Some((plan, worker)) = &self.root {
+                plan.enter(worker)?;
+            }
+            // Before RLIMIT_NOFILE, which may leave no descriptor number free.
+            let keeper_pidfd = if self.pid_namespace { isolation::own_pidfd() } else { -1 };
+            // ---- end isolation ----
             for (resource, limit) in &self.rlimits {
                 check(libc::setrlimit(*resource, limit))?;
             }
-            if self.drop_privileges {
+            if let Some(uid) = self.worker_uid {
                 check(libc::setgroups(0, std::ptr::null()))?;
-                check(libc::setgid(NOBODY))?;
-                check(libc::setuid(NOBODY))?;
+                check(libc::setgid(uid))?;
+                check(libc::setuid(uid))?;
             }
             // Last: setuid clears the parent-death signal.
             check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0))?;
@@ -293,6 +340,14 @@ impl PreExec {
                 // The parent died between fork and prctl: nobody will reap or watch us.
                 return Err(io::Error::from_raw_os_error(libc::ESRCH));
             }
+            // ---- isolation (see `isolation.rs`) ----
+            if self.pid_namespace {
+                // Returns only in the worker; this process stays behind as its keeper.
+                isolation::split_for_pid_namespace(keeper_pidfd)?;
+            }
+            // The grader blocks its stop signals, and the mask would survive exec.
+            isolation::unblock_all_signals()?;
+            // ---- end isolation ----
         }
         Ok(())
     }

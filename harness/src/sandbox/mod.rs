@@ -89,11 +89,13 @@
 
 mod error;
 mod host;
+mod isolation;
 mod outcome;
 mod probe;
 mod protocol;
 mod syscalls;
 pub mod worker_side;
+mod worker_uid;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -103,6 +105,7 @@ pub use host::{AppliedLayers, ExitStatus, WorkerExit, run_worker, signal_name};
 pub use outcome::RawOutcome;
 pub use probe::{Layer, LayerState, LayerStatus, check_worker_access, probe_layers, startup_warnings};
 pub use protocol::WorkerError;
+pub use worker_uid::{LOCK_DIR, WORKER_UID_BASE, WORKER_UID_COUNT, fallback_lock_dir, is_worker_uid};
 
 /// The exit code of a worker killed by the sandbox's `SIGSYS` handler after it reported a violation.
 pub const VIOLATION_EXIT_CODE: i32 = 159;
@@ -169,6 +172,11 @@ pub struct WorkerCommand {
     pub args: Vec<OsString>,
     /// The only environment variables the worker gets; the grader's own environment is never passed on.
     pub env: Vec<(OsString, OsString)>,
+    /// Files the worker opens by path (the student library). The worker's private root holds nothing of the
+    /// host but the system libraries, these files and [`WorkerCommand::program`], each bound read-only at its own
+    /// path; a file that does not exist is left out. (Once the worker gets its program and library as descriptors,
+    /// this is empty.)
+    pub expose: Vec<PathBuf>,
     /// Written to the worker's stdin, which is then closed.
     pub stdin_payload: Vec<u8>,
     /// Resource limits.
@@ -182,6 +190,7 @@ impl WorkerCommand {
             program: program.into(),
             args: args.into_iter().map(Into::into).collect(),
             env: Vec::new(),
+            expose: Vec::new(),
             stdin_payload: Vec::new(),
             limits: Limits::default(),
         }
