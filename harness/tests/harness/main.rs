@@ -9,3 +9,4 @@ mod grading;
 mod kernel;
 mod rubric;
 mod sandbox;
+mod shutdown;
