@@ -16,7 +16,8 @@
 //! | [`WorkerExit::outcome`] / [`RawOutcome`] | host | the one classification the grader turns into a verdict |
 //! | [`probe_layers`] / [`LayerStatus`] | host | which sandbox layers work on this machine (for `schedgrade doctor`) |
 //! | [`startup_warnings`] | host | the warnings to print when grading starts with a layer missing |
-//! | [`check_worker_access`] | host | checks that the worker binary and a library are reachable by `nobody` |
+//! | [`check_worker_access`] | host | checks that the worker binary and a library are reachable by an unprivileged uid |
+//! | [`WORKER_UID_BASE`] / [`is_worker_uid`] | host | the uid range of workers when grading as root |
 //! | [`worker_side`] | worker | the steps the worker takes, in order: read payload, enter sandbox, load, narrow, report |
 //! | [`SandboxError`] | host | harness failures only (cannot spawn, cannot create a pipe), never student behaviour |
 //!
@@ -26,21 +27,38 @@
 //!
 //! 1. decides once per process which namespaces the workers get: as root, one empty network namespace created
 //!    then and joined by every worker (a fresh one costs about 1 ms per worker, plus a teardown that competes
-//!    with the next tests) and a fresh IPC namespace per worker; otherwise fresh ones inside a user namespace;
-//! 2. creates the result pipe (its write end becomes fd 3 in the child) and the stdin/stdout/stderr pipes;
-//! 3. spawns the worker with an empty environment (plus [`WorkerCommand::env`]) and working directory `/`.
+//!    with the next tests) and a fresh IPC, PID and mount namespace per worker; otherwise fresh ones inside a
+//!    user namespace; and resolves the fixed part of the private root (`isolation.rs`);
+//! 2. as root, leases the worker a uid of its own ([`WORKER_UID_BASE`] + slot, `worker_uid.rs`), returned after
+//!    the worker is reaped;
+//! 3. creates the result pipe (its write end becomes fd 3 in the child) and the stdin/stdout/stderr pipes;
+//! 4. spawns the worker with an empty environment (plus [`WorkerCommand::env`]) and working directory `/`, and
+//!    registers its process group with [`crate::shutdown`] until it is reaped (a stopping grader kills it).
 //!
 //! In the child, between `fork` and `exec` (async-signal-safe code only):
 //!
 //! 1. a new process group (`setpgid(0, 0)`), so the host can kill the worker and everything it forked;
 //! 2. the result pipe moved to fd 3, and every descriptor above 3 marked close-on-exec (the grader may have
 //!    inherited some without the flag, such as a jobserver's pipes);
-//! 3. the network and IPC namespaces (`setns`/`unshare`), where permitted;
-//! 4. rlimits: `RLIMIT_CPU` (soft = ⌈cpu_ms/1000⌉ s, hard = soft + 1 s, so `SIGXCPU` marks a CPU timeout),
+//! 3. the shared network namespace (`setns`, best effort), then `unshare` of the planned namespaces (IPC, PID,
+//!    mount; and user and network when not root), which must succeed: the next steps must not touch the
+//!    grader's own namespaces;
+//! 4. not root: the user namespace's maps, so that the worker is the unprivileged uid [`WORKER_UID_BASE`] inside
+//!    (the grader's uid outside);
+//! 5. the private root: a read-only tmpfs holding only the system library directories, `/etc/ld.so.cache`, the
+//!    worker program (at `/schedgrade-worker`) and the files in [`WorkerCommand::expose`], made `/` with
+//!    `pivot_root`; the old root is detached (no test case, golden trace, home directory or `/proc` exists);
+//! 6. rlimits: `RLIMIT_CPU` (soft = ⌈cpu_ms/1000⌉ s, hard = soft + 1 s, so `SIGXCPU` marks a CPU timeout),
 //!    `RLIMIT_AS`, `RLIMIT_FSIZE`, `RLIMIT_NOFILE`, `RLIMIT_CORE` = 0;
-//! 5. when running as root: `setgroups([])`, `setgid(65534)`, `setuid(65534)` (`nobody`);
-//! 6. last, `prctl(PR_SET_PDEATHSIG, SIGKILL)` (after `setuid`, which clears it), then a check that the parent
-//!    is still the one that forked (otherwise the child exits at once).
+//! 7. when running as root: `setgroups([])`, `setgid(uid)`, `setuid(uid)` with the leased uid;
+//! 8. `prctl(PR_SET_PDEATHSIG, SIGKILL)` (after `setuid`, which clears it), then a check that the parent is
+//!    still the one that forked (otherwise the child exits at once);
+//! 9. with a PID namespace, the child splits in three (`isolation.rs`): it stays behind as the *keeper*, which
+//!    waits for the worker and ends exactly as the worker did (exit code or signal, and its `rusage` includes
+//!    the worker's), so the host sees no difference; its first child is the namespace's idle init, which dies
+//!    with the keeper and takes everything in the namespace with it; its second child, pid 2, is the worker,
+//!    which goes on (the worker cannot be pid 1: an init ignores `SIGXCPU` and `SIGABRT`);
+//! 10. last, an empty signal mask (the grader blocks its stop signals, and a mask survives `exec`).
 //!
 //! In the worker, after `exec` ([`worker_side`], driven by [`crate::worker::worker_entry`]):
 //!
@@ -56,17 +74,20 @@
 //! Back in the host, a single `poll(2)` loop feeds stdin, drains stdout, stderr (each capped at
 //! [`Limits::output_kib`], the rest read and discarded) and the result channel (capped at [`Limits::result_mib`]),
 //! and watches a pidfd and the wall clock. On the wall limit or an exceeded cap it kills the whole process group;
-//! when the worker exits it kills the group too (leftover grandchildren), drains the pipes and reaps it with
-//! `wait4` (exit status, CPU time, peak memory). Kernels before 5.3 (no pidfd) fall back to noticing the exit by
+//! when the worker exits it kills the group too (leftover grandchildren, and the init of its PID namespace, so
+//! the whole namespace), drains the pipes and reaps it with `wait4` (exit status, CPU time, peak memory: the
+//! keeper's, which mirror the worker's). Kernels before 5.3 (no pidfd) fall back to noticing the exit by
 //! the pipes closing.
 //!
 //! # What the grader must ensure
 //!
-//! - When grading as root, the worker runs as `nobody` (uid and gid 65534): the worker binary, the student
-//!   library, and every directory above them must be readable and searchable by others (`o+rx` on directories,
-//!   `o+r` on the library, `o+rx` on the binary). `/root` is `0700`, so neither may live under it; `/work` and
-//!   `/tmp` are fine. [`check_worker_access`] checks this.
-//! - Paths passed in [`WorkerCommand::args`] must be absolute: the worker runs in `/`.
+//! - When grading as root, the worker runs as a uid of the worker range that owns no file: the worker binary and
+//!   the student library must be readable by others (`o+r` on the library, `o+rx` on the binary), and, where
+//!   the mount namespace layer is missing, every directory above them searchable (`o+x`; `/root` is `0700`).
+//!   [`check_worker_access`] checks all of it. No other process may use the range
+//!   [`WORKER_UID_BASE`]`..+`[`WORKER_UID_COUNT`].
+//! - Paths passed in [`WorkerCommand::args`] must be absolute (the worker runs in `/`), and every file the worker
+//!   opens by path must be in [`WorkerCommand::expose`]: nothing else of the host exists in its root.
 //! - The host process must ignore `SIGPIPE` (every Rust binary does by default): a worker that dies before
 //!   reading its stdin makes the payload write fail with `EPIPE`, which is handled.
 //! - [`run_worker`] must be called on a thread that outlives the call (it does, it blocks): the parent-death
@@ -110,7 +131,8 @@ pub use worker_uid::{LOCK_DIR, WORKER_UID_BASE, WORKER_UID_COUNT, fallback_lock_
 /// The exit code of a worker killed by the sandbox's `SIGSYS` handler after it reported a violation.
 pub const VIOLATION_EXIT_CODE: i32 = 159;
 
-/// The uid and gid the worker runs as when the grader runs as root (`nobody` / `nogroup` on Debian).
+/// `nobody` / `nogroup` on Debian. Workers no longer run as `nobody` (see [`WORKER_UID_BASE`]); kept as the
+/// owner that permission checks are phrased for.
 pub const NOBODY: u32 = 65534;
 
 /// Resource limits of one worker run.

@@ -461,6 +461,55 @@ fn a_worker_sees_no_other_process() {
     assert_eq!(run(&cmd).outcome(), RawOutcome::SandboxViolation { syscall: "kill".into() });
 }
 
+/// The soft `RLIMIT_NOFILE`, nice value and CPU affinity mask of process `pid`.
+fn limits_of(pid: libc::pid_t) -> (u64, i32, Vec<bool>) {
+    // SAFETY: valid out-pointers; plain getters on our own child.
+    unsafe {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        assert_eq!(libc::prlimit(pid, libc::RLIMIT_NOFILE, std::ptr::null(), &mut limit), 0);
+        *libc::__errno_location() = 0;
+        let nice = libc::getpriority(libc::PRIO_PROCESS, pid as libc::id_t);
+        let mut cpus: libc::cpu_set_t = std::mem::zeroed();
+        assert_eq!(libc::sched_getaffinity(pid, std::mem::size_of::<libc::cpu_set_t>(), &mut cpus), 0);
+        let mask = (0..libc::CPU_SETSIZE as usize).map(|cpu| libc::CPU_ISSET(cpu, &cpus)).collect();
+        (limit.rlim_cur, nice, mask)
+    }
+}
+
+#[test]
+fn a_constructor_cannot_lower_the_limits_priority_or_affinity_of_another_process() {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root && !probe_layers().iter().any(|l| l.layer.name() == "pid-namespace" && l.state == LayerState::Active) {
+        eprintln!("not root and no PID namespace here: workers share the grader's uid and can reach it; skipping");
+        return;
+    }
+    // The victim is this test's own child, of this test's uid: as an unprivileged grader, the uid its workers have
+    // outside their user namespace.
+    let mut victim = Command::new("sleep").arg("60").spawn().expect("`sleep` runs");
+    let pid = victim.id() as libc::pid_t;
+    let before = limits_of(pid);
+    let mut cmd = calling("sg_neighbours", &fixtures().misbehave);
+    cmd.env.push(("SG_ON_LOAD".into(), "neighbours".into()));
+    cmd.env.push(("SG_TARGET".into(), pid.to_string().into()));
+    let exit = run(&cmd);
+    let after = limits_of(pid);
+    let _ = victim.kill();
+    let _ = victim.wait();
+    assert_eq!(after, before, "the worker changed process {pid}");
+    match exit.outcome() {
+        // A seccomp filter may deny the calls outright.
+        RawOutcome::SandboxViolation { syscall } => eprintln!("denied by seccomp: {syscall}"),
+        RawOutcome::Result(bytes) => {
+            let code: i64 = String::from_utf8(bytes).unwrap().parse().unwrap();
+            let (prlimit, setpriority, affinity) = (code / 1_000_000, code / 10_000 % 100, code / 100 % 100);
+            let expected = if exit.applied.pid_namespace { libc::ESRCH } else { libc::EPERM } as i64;
+            assert_eq!((prlimit, setpriority, affinity), (expected, expected, expected), "errnos {code}");
+        }
+        other => panic!("{other}"),
+    }
+}
+
 #[test]
 fn concurrent_workers_get_distinct_uids() {
     // SAFETY: geteuid has no preconditions.
