@@ -19,7 +19,7 @@ pub enum SandboxError {
     /// The worker could not be started (including a failure of the pre-exec sandbox steps).
     #[error(
         "cannot start the worker `{program}`: {source}; check that it exists and, when grading as root, that it and \
-         every directory above it are readable by `nobody` (run `schedgrade doctor`)"
+         every directory above it are readable by other users (run `schedgrade doctor`)"
     )]
     Spawn {
         /// The worker program.

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use super::isolation::{RootPlan, UserMap, WorkerRoot};
 use super::worker_side::{LANDLOCK_ABI_NET, LANDLOCK_ABI_SCOPE, landlock_abi};
-use super::worker_uid::{LOCK_DIR, WORKER_UID_BASE, fallback_lock_dir, lease};
+use super::worker_uid::{WORKER_UID_BASE, lease, lock_dir_in_use};
 
 /// One layer of the sandbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -175,7 +175,7 @@ pub fn startup_warnings(layers: &[LayerStatus]) -> Vec<String> {
         .collect()
 }
 
-/// Checks that a worker running as `nobody` can execute `program` and read `library`: every directory above
+/// Checks that a worker running as an unprivileged uid can execute `program` and read `library`: every directory above
 /// them must be searchable by others, `program` executable and `library` readable by others. Returns one
 /// problem per line, empty when all is well or when the grader does not run as root (no privilege drop).
 pub fn check_worker_access(program: &Path, library: Option<&Path>) -> Vec<String> {
@@ -191,7 +191,8 @@ pub fn check_worker_access(program: &Path, library: Option<&Path>) -> Vec<String
     problems
 }
 
-/// Adds to `problems` what keeps `nobody` from reaching `path` with the "other" permission `bits` (`how`).
+/// Adds to `problems` what keeps other users (the workers) from reaching `path` with the "other" permission `bits`
+/// (`how`).
 fn check_reachable(path: &Path, bits: u32, how: &str, problems: &mut Vec<String>) {
     let mut add = |problem: String| {
         if !problems.contains(&problem) {
@@ -207,7 +208,7 @@ fn check_reachable(path: &Path, bits: u32, how: &str, problems: &mut Vec<String>
     for dir in path.ancestors().skip(1) {
         if dir.metadata().is_ok_and(|m| m.permissions().mode() & 0o001 == 0) {
             add(format!(
-                "`{}` is not searchable by `nobody`, so workers cannot reach `{}`; run `chmod o+x {}` or move the file",
+                "`{}` is not searchable by other users, so workers cannot reach `{}`; run `chmod o+x {}` or move the file",
                 dir.display(),
                 path.display(),
                 dir.display()
@@ -216,7 +217,7 @@ fn check_reachable(path: &Path, bits: u32, how: &str, problems: &mut Vec<String>
     }
     if path.metadata().is_ok_and(|m| m.permissions().mode() & bits != bits) {
         add(format!(
-            "`{}` is not {how}-accessible by `nobody`; run `chmod o+{how} {}`",
+            "`{}` is not {how}-accessible by other users (the workers); run `chmod o+{how} {}`",
             path.display(),
             path.display()
         ));
@@ -633,9 +634,9 @@ fn probe_worker_uid(root: bool, plan: &NamespacePlan) -> LayerStatus {
             LayerState::Active,
             format!(
                 "one uid per concurrent worker from {WORKER_UID_BASE:#x} (leased {:#x}), reserved against other graders \
-                 with flock in `{LOCK_DIR}` (or `{}`)",
+                 with flock in `{}`",
                 lease.uid(),
-                fallback_lock_dir().display()
+                lock_dir_in_use().unwrap_or_default().display()
             ),
         ),
         Err(e) => status(Layer::WorkerUid, LayerState::Missing, e),

@@ -64,11 +64,8 @@ pub(crate) fn lease() -> Result<UidLease, String> {
         return Ok(UidLease { uid });
     }
     let dir = match &pool.dir {
-        Some(dir) => dir.as_raw_fd(),
-        None => {
-            let dir = open_lock_dir()?;
-            pool.dir.insert(dir).as_raw_fd()
-        }
+        Some((dir, _)) => dir.as_raw_fd(),
+        None => pool.dir.insert(open_lock_dir()?).0.as_raw_fd(),
     };
     while pool.next < WORKER_UID_COUNT {
         let uid = WORKER_UID_BASE + pool.next;
@@ -88,9 +85,14 @@ pub(crate) fn lease() -> Result<UidLease, String> {
     ))
 }
 
+/// The lock directory this grader uses, once it has leased a uid.
+pub(crate) fn lock_dir_in_use() -> Option<PathBuf> {
+    pool().dir.as_ref().map(|(_, path)| path.clone())
+}
+
 struct Pool {
-    /// The lock directory, opened once.
-    dir: Option<OwnedFd>,
+    /// The lock directory, opened once, and its path.
+    dir: Option<(OwnedFd, PathBuf)>,
     /// The lock files of every uid this grader owns (held until it exits).
     locks: Vec<OwnedFd>,
     /// Owned uids no worker uses now.
@@ -124,7 +126,7 @@ fn lock_uid(dir: libc::c_int, uid: u32) -> io::Result<Option<OwnedFd>> {
 }
 
 /// Creates (0700) or opens the lock directory and checks that only root can change it.
-fn open_lock_dir() -> Result<OwnedFd, String> {
+fn open_lock_dir() -> Result<(OwnedFd, PathBuf), String> {
     let run_is_roots = Path::new("/run").symlink_metadata().is_ok_and(|m| {
         use std::os::unix::fs::MetadataExt;
         m.is_dir() && m.uid() == 0 && m.mode() & 0o022 == 0
@@ -163,7 +165,7 @@ fn open_lock_dir() -> Result<OwnedFd, String> {
         let found = format!("owner uid {}, mode {:o}", st.st_uid, st.st_mode & 0o7777);
         return Err(problem("another user could hand out uids", &found));
     }
-    Ok(fd)
+    Ok((fd, dir))
 }
 
 #[cfg(test)]

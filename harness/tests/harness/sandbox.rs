@@ -4,7 +4,7 @@
 //! spawn this binary with `sandbox::worker_trampoline --exact` and that variable, through the real
 //! [`run_worker`], and the scenario plays the worker (mostly through the real [`worker_entry`]). Misbehaving
 //! "student" code lives in small C and Rust libraries under `tests/fixtures/sandbox/`, compiled on first use
-//! into `CARGO_TARGET_TMPDIR` (readable by `nobody`, as the worker drops to it when the tests run as root).
+//! into `CARGO_TARGET_TMPDIR` (readable by other users: as root, workers drop to a uid of their own).
 
 use std::ffi::{CString, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -255,7 +255,7 @@ fn fixtures() -> &'static Fixtures {
                     .status()
             }),
         };
-        // When the tests run as root, workers run as `nobody`: say so plainly if it cannot reach us.
+        // When the tests run as root, workers run as another uid: say so plainly if it cannot reach us.
         let problems = check_worker_access(worker_exe(), Some(&fixtures.rust));
         assert!(problems.is_empty(), "workers cannot run here: {problems:?}");
         fixtures
@@ -283,7 +283,7 @@ fn build(
     dst
 }
 
-/// A file the worker must not read: in a directory of its own, but readable by `nobody` as far as permissions go.
+/// A file the worker must not read: in a directory of its own, but readable by anyone as far as permissions go.
 fn secret_file() -> PathBuf {
     static SECRET: OnceLock<PathBuf> = OnceLock::new();
     SECRET
@@ -301,7 +301,7 @@ fn secret_file() -> PathBuf {
         .clone()
 }
 
-/// Where fixtures live: `CARGO_TARGET_TMPDIR` when `nobody` (the workers, when the tests run as root) can reach
+/// Where fixtures live: `CARGO_TARGET_TMPDIR` when other users (the workers, when the tests run as root) can reach
 /// it, else a directory under the system temp dir — a checkout under `/root` (`0700`) must pass too.
 fn scratch() -> &'static Path {
     static SCRATCH: OnceLock<PathBuf> = OnceLock::new();
@@ -318,7 +318,7 @@ fn scratch() -> &'static Path {
     })
 }
 
-/// The program workers run: this test binary, or a copy of it that `nobody` can run.
+/// The program workers run: this test binary, or a copy of it that other users can run.
 fn worker_exe() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
     EXE.get_or_init(|| {
@@ -757,7 +757,7 @@ fn landlock_denies_reading_files_outside_the_allowed_set() {
         cmd.expose.push(secret.clone());
         result_text(&run(&cmd))
     };
-    assert_eq!(with("read-unsandboxed"), "read", "the control: `nobody` may read the file without the sandbox");
+    assert_eq!(with("read-unsandboxed"), "read", "the control: the worker may read the file without Landlock");
     let landlock = probe_layers().into_iter().find(|l| l.layer.name() == "landlock").unwrap();
     if landlock.state == LayerState::Missing {
         eprintln!("landlock is missing here; skipping the sandboxed reads");
