@@ -321,10 +321,17 @@ impl PreExec {
                 map.write()?;
             }
             if let Some((plan, worker)) = &self.root {
-                plan.enter(worker)?;
+                // With a PID namespace, its init detaches the old root, off the worker's path.
+                plan.enter(worker, !self.pid_namespace)?;
             }
             // Before RLIMIT_NOFILE, which may leave no descriptor number free.
             let keeper_pidfd = if self.pid_namespace { isolation::own_pidfd() } else { -1 };
+            // Before dropping privileges: the init needs them to detach the old root.
+            let init = if self.pid_namespace {
+                isolation::start_init(keeper_pidfd, self.root.is_some(), self.worker_uid)?
+            } else {
+                0
+            };
             // ---- end isolation ----
             for (resource, limit) in &self.rlimits {
                 check(libc::setrlimit(*resource, limit))?;
@@ -343,7 +350,7 @@ impl PreExec {
             // ---- isolation (see `isolation.rs`) ----
             if self.pid_namespace {
                 // Returns only in the worker; this process stays behind as its keeper.
-                isolation::split_for_pid_namespace(keeper_pidfd)?;
+                isolation::fork_worker(init, keeper_pidfd)?;
             }
             // The grader blocks its stop signals, and the mask would survive exec.
             isolation::unblock_all_signals()?;

@@ -51,6 +51,9 @@ const LD_SO_CACHE: &str = "etc/ld.so.cache";
 /// path) stays unknown.
 pub(crate) const PROGRAM_IN_ROOT: &str = "/schedgrade-worker";
 const PROGRAM_NAME: &str = "schedgrade-worker";
+/// Where the old root hangs, in the new one, until it is detached.
+const DETACHED: &CStr = c"/.old-root";
+const DETACHED_NAME: &CStr = c".old-root";
 
 /// The private root's fixed part, the same for every worker: resolved once in the parent.
 #[derive(Debug)]
@@ -173,19 +176,18 @@ impl RootPlan {
     /// Builds the private root, with `worker`'s files, and makes it `/`. Call after `unshare(CLONE_NEWNS)`, with the
     /// privileges to mount (root, or any uid in a new user namespace). Async-signal-safe.
     ///
+    /// The old root stays attached at [`DETACHED`], a directory nobody may search on a read-only file system,
+    /// until it is detached: at once if `detach_now`, else by the PID namespace's init ([`start_init`]), off the
+    /// worker's path (detaching waits for an RCU grace period, about 0.1 ms).
+    ///
     /// # Safety
     ///
     /// Changes the mount table and root of the calling process: only for the forked child.
-    pub(crate) unsafe fn enter(&self, worker: &WorkerRoot) -> io::Result<()> {
+    pub(crate) unsafe fn enter(&self, worker: &WorkerRoot, detach_now: bool) -> io::Result<()> {
         // SAFETY: raw syscalls on C strings prepared in the parent.
         unsafe {
-            check(libc::mount(
-                std::ptr::null(),
-                c"/".as_ptr(),
-                std::ptr::null(),
-                libc::MS_REC | libc::MS_PRIVATE,
-                std::ptr::null(),
-            ))?;
+            let (null, no_data) = (std::ptr::null(), std::ptr::null());
+            check(libc::mount(null, c"/".as_ptr(), null, libc::MS_REC | libc::MS_PRIVATE, no_data))?;
             let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
             let options = c"size=64k,nr_inodes=256,mode=0755";
             let staging = worker.staging.as_ptr();
@@ -202,13 +204,15 @@ impl RootPlan {
                 }
                 exposure.file.create()?;
             }
+            check(libc::mkdir(DETACHED_NAME.as_ptr(), 0))?;
             let read_only = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | flags;
-            check(libc::mount(std::ptr::null(), c".".as_ptr(), std::ptr::null(), read_only, std::ptr::null()))?;
-            // The documented way to pivot into the current directory: the old root ends up stacked on top of the
-            // new one, and is detached right away.
-            check(libc::syscall(libc::SYS_pivot_root, c".".as_ptr(), c".".as_ptr()) as libc::c_int)?;
-            check(libc::umount2(c".".as_ptr(), libc::MNT_DETACH))?;
-            check(libc::chdir(c"/".as_ptr()))
+            check(libc::mount(null, c".".as_ptr(), null, read_only, no_data))?;
+            check(libc::syscall(libc::SYS_pivot_root, c".".as_ptr(), DETACHED_NAME.as_ptr()) as libc::c_int)?;
+            check(libc::chdir(c"/".as_ptr()))?;
+            if detach_now {
+                check(libc::umount2(DETACHED.as_ptr(), libc::MNT_DETACH))?;
+            }
+            Ok(())
         }
     }
 }
@@ -300,15 +304,16 @@ impl UserMap {
     }
 }
 
-/// Splits the calling child (the keeper, just after `unshare(CLONE_NEWPID)`) into an init and the worker; see the
-/// module documentation. Returns only in the worker. `keeper_pidfd` is a pidfd on the calling process, or -1.
-/// Async-signal-safe.
+/// Forks the init of the new PID namespace (call just after `unshare(CLONE_NEWPID)`, before dropping
+/// privileges); see the module documentation. The init detaches the old root if `detach` (see
+/// [`RootPlan::enter`]), drops to `uid` if given, then idles. `keeper_pidfd` is a pidfd on the calling process, or
+/// -1. Returns the init's pid. Async-signal-safe.
 ///
 /// # Safety
 ///
-/// Only for the child `std` forked, from `pre_exec`: the keeper and the init never return from it.
-pub(crate) unsafe fn split_for_pid_namespace(keeper_pidfd: libc::c_int) -> io::Result<()> {
-    // SAFETY: raw syscalls only; the forked processes never touch the parent's locks or heap.
+/// Only for the child `std` forked, from `pre_exec`.
+pub(crate) unsafe fn start_init(keeper_pidfd: libc::c_int, detach: bool, uid: Option<u32>) -> io::Result<libc::pid_t> {
+    // SAFETY: raw syscalls only; the init never returns.
     unsafe {
         // Neither the keeper nor the init (copies of the grader's memory) may be read by the worker's uid.
         check(libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0))?;
@@ -317,8 +322,29 @@ pub(crate) unsafe fn split_for_pid_namespace(keeper_pidfd: libc::c_int) -> io::R
             return Err(io::Error::last_os_error());
         }
         if init == 0 {
+            if detach {
+                libc::umount2(DETACHED.as_ptr(), libc::MNT_DETACH);
+            }
+            if let Some(uid) = uid
+                && (libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(uid) != 0 || libc::setuid(uid) != 0)
+            {
+                libc::_exit(1);
+            }
             run_init(keeper_pidfd);
         }
+        Ok(init)
+    }
+}
+
+/// Forks the worker (pid 2 of the namespace whose `init` [`start_init`] started); the calling process stays behind
+/// as its keeper and never returns. Returns only in the worker. Async-signal-safe.
+///
+/// # Safety
+///
+/// Only for the child `std` forked, from `pre_exec`, after [`start_init`].
+pub(crate) unsafe fn fork_worker(init: libc::pid_t, keeper_pidfd: libc::c_int) -> io::Result<()> {
+    // SAFETY: raw syscalls only.
+    unsafe {
         let worker = libc::fork();
         if worker < 0 {
             let err = io::Error::last_os_error();

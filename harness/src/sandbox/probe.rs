@@ -341,7 +341,7 @@ fn private_root_code(user: libc::c_int, map: Option<&UserMap>, root: &RootPlan, 
         {
             return e.raw_os_error().unwrap_or(libc::EINVAL);
         }
-        if let Err(e) = root.enter(worker) {
+        if let Err(e) = root.enter(worker, true) {
             return e.raw_os_error().unwrap_or(libc::EINVAL);
         }
         let mut st: libc::stat = std::mem::zeroed();

@@ -610,9 +610,12 @@ fn test_cases_the_grader_and_home_directories_do_not_exist_for_a_worker() {
         PathBuf::from("/proc/self/exe"),
         PathBuf::from("/etc/passwd"),
     ];
+    // Where the old root hung until the PID namespace's init detached it: nobody may search it, whenever one looks.
+    let old_root = PathBuf::from("/.old-root/work");
     let visible = [library.clone(), PathBuf::from("/usr/lib"), PathBuf::from("/etc/ld.so.cache")];
     let mut cmd = worker("stat-paths", &library);
-    let lines: Vec<String> = hidden.iter().chain(&visible).map(|p| p.display().to_string()).collect();
+    let lines: Vec<String> =
+        hidden.iter().chain(&visible).chain([&old_root]).map(|p| p.display().to_string()).collect();
     cmd.env.push((ARG.into(), lines.join("\n").into()));
     let exit = run(&cmd);
     let text = result_text(&exit);
@@ -630,6 +633,8 @@ fn test_cases_the_grader_and_home_directories_do_not_exist_for_a_worker() {
     for path in &visible {
         assert_eq!(answer(path), "found", "{text}");
     }
+    let refused = [format!("errno{}", libc::ENOENT), format!("errno{}", libc::EACCES)];
+    assert!(refused.contains(&answer(&old_root)), "{text}");
 }
 
 #[test]
