@@ -7,15 +7,18 @@
 //! # The PID namespace, and why the worker is not its init
 //!
 //! `unshare(CLONE_NEWPID)` only moves the caller's future children. So the child `std` forked (call it the
-//! *keeper*) unshares, then forks twice: the first child becomes pid 1 of the new namespace (the *init*), the
-//! second is pid 2, the worker, which returns from `pre_exec` and is executed. The worker cannot be pid 1: the
-//! kernel ignores every signal an init has no handler for unless it comes from an ancestor namespace, so a pid-1
-//! worker would survive `SIGXCPU` at the soft CPU limit and turn `abort()`'s `SIGABRT` into a `SIGSEGV`.
+//! *keeper*) unshares, then forks twice: the first child becomes pid 1 of the new namespace (the *init*,
+//! [`start_init`], forked before the keeper drops its privileges), the second is pid 2, the worker
+//! ([`fork_worker`]), which returns from `pre_exec` and is executed. The worker cannot be pid 1: the kernel ignores
+//! every signal an init has no handler for unless it comes from an ancestor namespace, so a pid-1 worker would
+//! survive `SIGXCPU` at the soft CPU limit and turn `abort()`'s `SIGABRT` into a `SIGSEGV`.
 //!
-//! - The init does nothing: it closes every descriptor, blocks every signal and sleeps. When it dies, the kernel
-//!   kills everything left in the namespace, whatever those processes did to their own death signals or process
-//!   groups. It dies with the keeper (`PR_SET_PDEATHSIG`; a pidfd on the keeper catches a keeper that died before
-//!   the death signal was set), and with the worker's process group, which the host kills after every run.
+//! - The init detaches the old root (see below), drops to the worker's uid, then does nothing: it closes every
+//!   descriptor, blocks every signal and sleeps. When it dies, the kernel kills everything left in the namespace,
+//!   whatever those processes did to their own death signals or process groups. It dies with the keeper
+//!   (`PR_SET_PDEATHSIG`; a pidfd on the keeper catches a keeper that died before the death signal was set), and
+//!   with the worker's process group, which the host kills after every run. The namespaces' teardown happens in
+//!   its exit, after the host has seen the keeper end.
 //! - The keeper closes every descriptor (so that `std`'s exec-status pipe reports the worker's `exec`, and only the
 //!   worker holds the stdio pipes and the result channel), blocks every signal, waits for the worker with `wait4`
 //!   and then ends exactly as it did: the same exit code, or the same signal (raised again with its default
@@ -29,7 +32,9 @@
 //! bind mounts of the system library directories (`/usr`, and `/lib`, `/lib64`, `/bin`, ... as symlinks on a
 //! merged-`/usr` system, as bind mounts otherwise) and of `/etc/ld.so.cache`; the worker program at
 //! [`PROGRAM_IN_ROOT`]; and the files the worker is given by path, at their own paths (see
-//! [`super::WorkerCommand::expose`]). Then the tmpfs becomes `/` (`pivot_root`) and the old root is detached. Test
+//! [`super::WorkerCommand::expose`]). Then the tmpfs becomes `/` (`pivot_root`) and the old root, left hanging at
+//! `/.old-root` (mode 0 on a read-only file system: nobody may search it), is detached by the init, off the
+//! worker's path (or at once without a PID namespace). Test
 //! cases, golden traces, the grader's install path, `/proc`, `/home`, `/root`, other students' files: none of it
 //! exists for the worker, so `stat`, `readlink` and `access` (which Landlock does not restrict) learn nothing about
 //! them.

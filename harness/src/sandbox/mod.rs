@@ -47,18 +47,19 @@
 //!    (the grader's uid outside);
 //! 5. the private root: a read-only tmpfs holding only the system library directories, `/etc/ld.so.cache`, the
 //!    worker program (at `/schedgrade-worker`) and the files in [`WorkerCommand::expose`], made `/` with
-//!    `pivot_root`; the old root is detached (no test case, golden trace, home directory or `/proc` exists);
-//! 6. rlimits: `RLIMIT_CPU` (soft = ⌈cpu_ms/1000⌉ s, hard = soft + 1 s, so `SIGXCPU` marks a CPU timeout),
+//!    `pivot_root` (no test case, golden trace, home directory or `/proc` exists);
+//! 6. with a PID namespace, the namespace's init: the first child, pid 1, which detaches the old root, drops to
+//!    the worker's uid and idles; it dies with this process and takes everything in the namespace with it
+//!    (`isolation.rs`);
+//! 7. rlimits: `RLIMIT_CPU` (soft = ⌈cpu_ms/1000⌉ s, hard = soft + 1 s, so `SIGXCPU` marks a CPU timeout),
 //!    `RLIMIT_AS`, `RLIMIT_FSIZE`, `RLIMIT_NOFILE`, `RLIMIT_CORE` = 0;
-//! 7. when running as root: `setgroups([])`, `setgid(uid)`, `setuid(uid)` with the leased uid;
-//! 8. `prctl(PR_SET_PDEATHSIG, SIGKILL)` (after `setuid`, which clears it), then a check that the parent is
+//! 8. when running as root: `setgroups([])`, `setgid(uid)`, `setuid(uid)` with the leased uid;
+//! 9. `prctl(PR_SET_PDEATHSIG, SIGKILL)` (after `setuid`, which clears it), then a check that the parent is
 //!    still the one that forked (otherwise the child exits at once);
-//! 9. with a PID namespace, the child splits in three (`isolation.rs`): it stays behind as the *keeper*, which
-//!    waits for the worker and ends exactly as the worker did (exit code or signal, and its `rusage` includes
-//!    the worker's), so the host sees no difference; its first child is the namespace's idle init, which dies
-//!    with the keeper and takes everything in the namespace with it; its second child, pid 2, is the worker,
-//!    which goes on (the worker cannot be pid 1: an init ignores `SIGXCPU` and `SIGABRT`);
-//! 10. last, an empty signal mask (the grader blocks its stop signals, and a mask survives `exec`).
+//! 10. with a PID namespace, the worker is the second child, pid 2 (it cannot be pid 1: an init ignores `SIGXCPU`
+//!    and `SIGABRT`); this process stays behind as its *keeper*, which waits for it and ends exactly as it did
+//!    (exit code or signal, and a `rusage` that includes the worker's), so the host sees no difference;
+//! 11. last, in the worker, an empty signal mask (the grader blocks its stop signals, and a mask survives `exec`).
 //!
 //! In the worker, after `exec` ([`worker_side`], driven by [`crate::worker::worker_entry`]):
 //!
