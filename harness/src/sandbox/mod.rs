@@ -56,9 +56,9 @@
 //! 8. when running as root: `setgroups([])`, `setgid(uid)`, `setuid(uid)` with the leased uid;
 //! 9. `prctl(PR_SET_PDEATHSIG, SIGKILL)` (after `setuid`, which clears it), then a check that the parent is
 //!    still the one that forked (otherwise the child exits at once);
-//! 10. with a PID namespace, the worker is the second child, pid 2 (it cannot be pid 1: an init ignores `SIGXCPU`
-//!    and `SIGABRT`); this process stays behind as its *keeper*, which waits for it and ends exactly as it did
-//!    (exit code or signal, and a `rusage` that includes the worker's), so the host sees no difference;
+//! 10. with a PID namespace, the worker is the second child, pid 2 (it cannot be pid 1: an init ignores
+//!     `SIGXCPU` and `SIGABRT`); this process stays behind as its *keeper*, which waits for it and ends exactly as
+//!     it did (exit code or signal, and a `rusage` that includes the worker's), so the host sees no difference;
 //! 11. last, in the worker, an empty signal mask (the grader blocks its stop signals, and a mask survives `exec`).
 //!
 //! In the worker, after `exec` ([`worker_side`], driven by [`crate::worker::worker_entry`]):
