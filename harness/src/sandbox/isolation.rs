@@ -327,6 +327,8 @@ pub(crate) unsafe fn start_init(keeper_pidfd: libc::c_int, detach: bool, uid: Op
             return Err(io::Error::last_os_error());
         }
         if init == 0 {
+            // First: `std`'s exec-status pipe is among them, and the host waits for every copy of it to close.
+            close_all_but(keeper_pidfd);
             if detach {
                 libc::umount2(DETACHED.as_ptr(), libc::MNT_DETACH);
             }
@@ -368,7 +370,8 @@ pub(crate) unsafe fn fork_worker(init: libc::pid_t, keeper_pidfd: libc::c_int) -
     }
 }
 
-/// The init of a worker's PID namespace: dies with the keeper, holds nothing, does nothing.
+/// The init of a worker's PID namespace, with no descriptor left but `keeper_pidfd`: dies with the keeper, holds
+/// nothing, does nothing.
 unsafe fn run_init(keeper_pidfd: libc::c_int) -> ! {
     // SAFETY: raw syscalls only.
     unsafe {
@@ -379,8 +382,8 @@ unsafe fn run_init(keeper_pidfd: libc::c_int) -> ! {
             if libc::poll(&mut pfd, 1, 0) != 0 {
                 libc::_exit(0);
             }
+            libc::close(keeper_pidfd);
         }
-        close_everything();
         block_all_signals();
         loop {
             libc::pause();
@@ -442,6 +445,23 @@ fn block_all_signals() {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigfillset(&mut set);
         libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+    }
+}
+
+/// Closes every descriptor but `keep` (none if it is negative).
+fn close_all_but(keep: libc::c_int) {
+    if keep < 0 {
+        return close_everything();
+    }
+    // SAFETY: close_range with plain integers; on kernels without it the descriptors are closed one by one.
+    unsafe {
+        let below = keep == 0 || libc::syscall(libc::SYS_close_range, 0, keep - 1, 0) == 0;
+        let above = libc::syscall(libc::SYS_close_range, keep + 1, libc::c_uint::MAX, 0) == 0;
+        if !(below && above) {
+            for fd in (0..65536).filter(|&fd| fd != keep) {
+                libc::close(fd);
+            }
+        }
     }
 }
 
