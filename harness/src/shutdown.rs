@@ -140,3 +140,26 @@ fn wait_and_stop(set: libc::sigset_t) {
     // SAFETY: _exit never returns.
     unsafe { libc::_exit(exit_code::stopped_by(signal)) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_128_plus_the_signal() {
+        assert_eq!(exit_code::stopped_by(libc::SIGHUP), exit_code::STOPPED_BY_SIGHUP);
+        assert_eq!(exit_code::stopped_by(libc::SIGINT), exit_code::STOPPED_BY_SIGINT);
+        assert_eq!(exit_code::stopped_by(libc::SIGTERM), exit_code::STOPPED_BY_SIGTERM);
+    }
+
+    #[test]
+    fn a_group_is_registered_until_its_registration_is_dropped() {
+        // No process has this group id; nothing here sends a signal anyway.
+        let pgid = libc::pid_t::MAX - 7;
+        let registered = || GROUPS.lock().unwrap().contains(&pgid);
+        let registration = spawn_gate().register(pgid);
+        assert!(registered());
+        drop(registration);
+        assert!(!registered());
+    }
+}
