@@ -96,11 +96,6 @@ impl Drop for Registration {
     }
 }
 
-/// How many process groups are registered now (for tests and diagnostics).
-pub fn live_groups() -> usize {
-    GROUPS.lock().unwrap_or_else(PoisonError::into_inner).len()
-}
-
 fn stop_set() -> libc::sigset_t {
     // SAFETY: sigemptyset initialises the set; sigaddset on valid signal numbers.
     unsafe {
