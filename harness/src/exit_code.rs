@@ -14,3 +14,14 @@ pub const NOT_GRADABLE: i32 = 4;
 pub const INTERNAL: i32 = 5;
 /// `check`: the submission did not build.
 pub const BUILD_FAILED: i32 = 6;
+/// Stopped by `SIGHUP` (128 + 1). The grader killed its workers and builds first; see [`crate::shutdown`].
+pub const STOPPED_BY_SIGHUP: i32 = 129;
+/// Stopped by `SIGINT` (128 + 2), such as Ctrl-C. The grader killed its workers and builds first.
+pub const STOPPED_BY_SIGINT: i32 = 130;
+/// Stopped by `SIGTERM` (128 + 15). The grader killed its workers and builds first.
+pub const STOPPED_BY_SIGTERM: i32 = 143;
+
+/// The exit code after being stopped by `signal`: 128 + the signal number, as a shell reports a death by signal.
+pub fn stopped_by(signal: i32) -> i32 {
+    128 + signal
+}

@@ -68,6 +68,7 @@ pub mod policy;
 pub mod report;
 pub mod rubric;
 pub mod sandbox;
+pub mod shutdown;
 pub mod untrusted;
 pub mod verdict;
 pub mod workload;

@@ -31,6 +31,15 @@ pub const LIBRARY_FD: RawFd = 4;
 /// A Unix socket to the host, over which the worker sends the listener of its memory-watching seccomp filter
 /// before closing it.
 pub const NOTIFY_FD: RawFd = 5;
+/// The host's one-byte answer on [`NOTIFY_FD`] when it found every seccomp filter of the worker in place.
+pub const FILTERS_VERIFIED: u8 = b'1';
+/// The host's answer when it did not.
+pub const FILTERS_MISSING: u8 = b'0';
+/// The environment variable holding the path the worker loads the library from: [`LIBRARY_IN_ROOT`] in a private
+/// root, else `/proc/self/fd/4`. Both name the file open on [`LIBRARY_FD`].
+pub const LIBRARY_PATH_ENV: &str = "SCHEDGRADE_LIBRARY";
+/// Where the library is in a worker's private root.
+pub const LIBRARY_IN_ROOT: &str = "/submission.so";
 /// The environment variable holding the test's CPU budget in milliseconds.
 pub const CPU_BUDGET_ENV: &str = "SCHEDGRADE_CPU_MS";
 /// The soft `RLIMIT_CPU`, in seconds, of a worker with a CPU budget of `budget_ms` that used `preload_us` before

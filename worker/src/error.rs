@@ -24,20 +24,12 @@ pub enum SetupError {
         /// What went wrong.
         message: String,
     },
-    /// `/proc/self/status` could not be read to verify the filters.
-    #[error("cannot read `/proc/self/status` to verify the seccomp filters: {0}; check that /proc is mounted")]
-    Verify(io::Error),
-    /// The kernel does not report the filters as installed, whatever the return codes said.
+    /// The host did not find every filter installed in the worker's `/proc/<pid>/status`.
     #[error(
-        "the seccomp filters are not in place (`Seccomp: {mode}`, `Seccomp_filters: {count}`); run `schedgrade \
-         doctor` to see which layers work here"
+        "the host did not find the worker's seccomp filters in place; run `schedgrade doctor` to see which layers \
+         work here"
     )]
-    NotApplied {
-        /// The `Seccomp:` mode (2 is filter mode).
-        mode: u32,
-        /// The `Seccomp_filters:` count.
-        count: u32,
-    },
+    NotApplied,
     /// The CPU budget could not be set.
     #[error("cannot set the worker's CPU limit: {0}; run `schedgrade doctor` to see which layers work here")]
     CpuBudget(io::Error),

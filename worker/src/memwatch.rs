@@ -6,20 +6,23 @@
 //! notes whether the request would cross the limit, and lets the kernel carry on (the rlimit still decides). Small
 //! allocations are not watched: when glibc's heap cannot grow, `malloc` falls back to an `mmap` of at least 1 MiB,
 //! which is.
+//!
+//! The same socket carries the host's check of the filters: the host reads the worker's `Seccomp:` and
+//! `Seccomp_filters:` from `/proc/<pid>/status` (the worker's private root has no `/proc`) before it lets the worker
+//! go on.
 
 use std::io;
 use std::os::fd::RawFd;
 
-use schedgrade_kernel::wire::NOTIFY_FD;
+use schedgrade_kernel::wire::{FILTERS_VERIFIED, NOTIFY_FD};
 
 use crate::error::SetupError;
 
 /// `mmap` and `mremap` requests of at least this many bytes go to the host.
 pub const WATCHED_BYTES: u32 = 1 << 20;
 
-/// Installs the watching filter and sends its listener to the host over [`NOTIFY_FD`], then closes both: nothing
-/// of it stays within reach of student code. Must run before the allow-list, which forbids `sendmsg`.
-pub fn install() -> Result<(), SetupError> {
+/// Installs the watching filter and returns its listener, for [`hand_over`].
+pub fn install() -> Result<RawFd, SetupError> {
     let error = |e: io::Error| SetupError::Seccomp { stage: "memory-watch", message: e.to_string() };
     let program = filter();
     let fprog = libc::sock_fprog { len: program.len() as u16, filter: program.as_ptr().cast_mut() };
@@ -38,13 +41,25 @@ pub fn install() -> Result<(), SetupError> {
     if listener < 0 {
         return Err(error(io::Error::last_os_error()));
     }
-    let sent = send_fd(NOTIFY_FD, listener as RawFd);
-    // SAFETY: closing descriptors we own.
-    unsafe {
-        libc::close(listener as RawFd);
+    Ok(listener as RawFd)
+}
+
+/// Sends the listener to the host over [`NOTIFY_FD`] (the kernel attaches this process's credentials, so the host
+/// knows which process to check), waits for the host's verdict on the installed filters, then closes both: nothing
+/// of it stays within reach of student code. Returns whether the host found every filter in place.
+pub fn hand_over(listener: RawFd) -> Result<bool, SetupError> {
+    let error = |e: io::Error| SetupError::Seccomp { stage: "memory-watch", message: e.to_string() };
+    let sent = send_fd(NOTIFY_FD, listener);
+    let mut answer = [0u8; 1];
+    // SAFETY: reading into a valid buffer; closing descriptors we own.
+    let read = unsafe {
+        let read = if sent.is_ok() { libc::read(NOTIFY_FD, answer.as_mut_ptr().cast(), 1) } else { -1 };
+        libc::close(listener);
         libc::close(NOTIFY_FD);
-    }
-    sent.map_err(error)
+        read
+    };
+    sent.map_err(error)?;
+    Ok(read == 1 && answer[0] == FILTERS_VERIFIED)
 }
 
 /// The filter: user notification for big `mmap`/`mremap` requests of this architecture, allow everything else

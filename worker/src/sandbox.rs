@@ -35,8 +35,8 @@ use seccompiler::{
 };
 
 use schedgrade_kernel::wire::{
-    HEADER_LEN, LIBRARY_FD, RESULT_FD, TAG_ERROR, TAG_LOADING, TAG_REPORT, TAG_RESULT, TAG_VIOLATION,
-    VIOLATION_EXIT_CODE, header,
+    HEADER_LEN, LIBRARY_FD, LIBRARY_PATH_ENV, NOTIFY_FD, RESULT_FD, TAG_ERROR, TAG_LOADING, TAG_REPORT, TAG_RESULT,
+    TAG_VIOLATION, VIOLATION_EXIT_CODE, header,
 };
 
 use crate::error::{LoadError, SetupError};
@@ -191,28 +191,22 @@ pub fn set_cpu_budget(budget_ms: u64) -> io::Result<u64> {
 /// Installs the `SIGSYS` handler that turns a seccomp trap into a `V` frame on fd 3 and exit code
 /// [`VIOLATION_EXIT_CODE`]; applies Landlock (read-only [`SYSTEM_READ_PATHS`] and the library on [`LIBRARY_FD`];
 /// nothing writable; no TCP; scoped signals and abstract sockets), best effort on older kernels; installs the
-/// seccomp allow-list [`ALLOWED_SYSCALLS`]; checks that the kernel reports the filters installed; then writes an
-/// `S` frame with the returned [`Enforcement`].
+/// seccomp allow-list [`ALLOWED_SYSCALLS`]; hands the memory watch's listener to the host, which checks in `/proc`
+/// that the kernel reports every filter installed; then writes an `S` frame with the returned [`Enforcement`].
 pub fn enter_sandbox() -> Result<Enforcement, SetupError> {
     let landlock_abi = landlock_abi();
-    // Opened now: Landlock forbids reading /proc afterwards, and the allow-list permits `pread64`.
-    let status = std::fs::File::open("/proc/self/status").map_err(SetupError::Verify)?;
-    let filters_before = seccomp_filters(&status)?;
     install_sigsys_handler().map_err(SetupError::Signal)?;
     let landlock = apply_landlock()?;
     LANDLOCK_FS.store(landlock != LandlockLevel::None, Ordering::SeqCst);
-    crate::memwatch::install()?;
-    let mut installed = 1;
+    let listener = crate::memwatch::install()?;
     if let Some(guard) = x32_guard() {
         apply(guard, "x32-guard")?;
-        installed += 1;
     }
     apply(allow_list()?, "allow-list")?;
-    installed += 1;
-    // Trust the kernel's account, not the return codes: the filters must be there, in filter mode.
-    let filters_after = seccomp_filters(&status)?;
-    if filters_after.mode != 2 || filters_after.count < filters_before.count + installed {
-        return Err(SetupError::NotApplied { mode: filters_after.mode, count: filters_after.count });
+    // The host reads this process's `Seccomp:` and `Seccomp_filters:` in /proc (not in the worker's private root)
+    // and says whether every filter is in place: trust the kernel's account, not return codes.
+    if !crate::memwatch::hand_over(listener)? {
+        return Err(SetupError::NotApplied);
     }
     let enforcement = Enforcement { landlock_abi, landlock, seccomp: true };
     // The host learns the same from a missing `S` frame if this fails; no reason to stop here.
@@ -220,31 +214,9 @@ pub fn enter_sandbox() -> Result<Enforcement, SetupError> {
     Ok(enforcement)
 }
 
-/// The `Seccomp:` mode and `Seccomp_filters:` count of this process, from an open `/proc/self/status`.
-struct SeccompState {
-    mode: u32,
-    count: u32,
-}
-
-fn seccomp_filters(status: &std::fs::File) -> Result<SeccompState, SetupError> {
-    use std::os::unix::fs::FileExt;
-    let mut buf = [0u8; 4096];
-    let mut len = 0;
-    loop {
-        let n = status.read_at(&mut buf[len..], len as u64).map_err(SetupError::Verify)?;
-        if n == 0 || len + n == buf.len() {
-            len += n;
-            break;
-        }
-        len += n;
-    }
-    let text = String::from_utf8_lossy(&buf[..len]);
-    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().parse::<u32>().ok());
-    match (field("Seccomp:"), field("Seccomp_filters:")) {
-        (Some(mode), Some(count)) => Ok(SeccompState { mode, count }),
-        _ => Err(SetupError::Verify(io::Error::other("/proc/self/status has no `Seccomp:` fields"))),
-    }
-}
+/// The number of seccomp filters [`enter_sandbox`] installs: the memory watch, the allow-list, and on x86_64 the
+/// x32 guard. The host checks the worker has at least this many more than the grader itself.
+pub const INSTALLED_FILTERS: u32 = if cfg!(target_arch = "x86_64") { 3 } else { 2 };
 
 /// Tells the host that student code may run from now on. Step 4. `preload_cpu_us` is what [`set_cpu_budget`]
 /// returned: the host adds it to the student's CPU budget when it judges a CPU timeout.
@@ -281,13 +253,15 @@ impl LoadedLibrary {
     }
 }
 
-/// Loads the student library the host passed on [`LIBRARY_FD`] with `dlopen(RTLD_NOW | RTLD_LOCAL)`, never to be
+/// Loads the student library the host passed on [`LIBRARY_FD`] (by the path in [`LIBRARY_PATH_ENV`], which names
+/// the same file) with `dlopen(RTLD_NOW | RTLD_LOCAL)`, never to be
 /// unloaded, and checks that it exports `SCHEDGRADE_ABI_VERSION` equal to [`ABI_VERSION`] and `schedgrade_table`.
 /// Step 5.
 ///
 /// Loading runs the library's constructors: call it after [`enter_sandbox`] and [`write_loading_marker`].
 pub fn load_library() -> Result<LoadedLibrary, LoadError> {
-    let path = PathBuf::from(format!("/proc/self/fd/{LIBRARY_FD}"));
+    let path = std::env::var_os(LIBRARY_PATH_ENV)
+        .map_or_else(|| PathBuf::from(format!("/proc/self/fd/{LIBRARY_FD}")), PathBuf::from);
     let path = path.as_path();
     let owned = || PathBuf::from("the submitted library");
     // SAFETY: loading runs the library's initialisers; that is student code, which the sandbox contains.
@@ -480,6 +454,8 @@ fn allow_list() -> Result<BpfProgram, SetupError> {
     let mut rules = unconditional(ALLOWED_SYSCALLS);
     rules.insert(libc::SYS_rt_sigaction, vec![rule(vec![cond(0, SeccompCmpOp::Ne, libc::SIGSYS as u64)?])?]);
     rules.insert(libc::SYS_kill, vec![rule(vec![cond(0, SeccompCmpOp::Eq, pid)?])?]);
+    // Handing the memory watch's listener to the host, on that one socket (closed before any student code runs).
+    rules.insert(libc::SYS_sendmsg, vec![rule(vec![cond(0, SeccompCmpOp::Eq, NOTIFY_FD as u64)?])?]);
     rules.insert(libc::SYS_tgkill, vec![rule(vec![cond(0, SeccompCmpOp::Eq, pid)?])?]);
     // Descriptor flags and duplicates (needed: `dlopen`, std's I/O). Not `F_SETOWN`/`F_SETSIG`: signals to others.
     let fcntl_commands =

@@ -44,8 +44,11 @@ pub(crate) fn run(
 ) -> Result<CargoRun, BuildError> {
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    // A stopping grader kills the build's group (see `crate::shutdown`); unregistered when `run` returns.
+    let gate = crate::shutdown::spawn_gate();
     let mut child = command.spawn().map_err(|source| BuildError::Spawn { program: program.to_owned(), source })?;
     let pgid = child.id() as libc::pid_t;
+    let _registration = gate.register(pgid);
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
     let target = target.to_owned();

@@ -40,6 +40,12 @@ pub enum SandboxError {
         /// The OS error.
         source: io::Error,
     },
+    /// No worker uid could be reserved (grading as root).
+    #[error("cannot give the worker a uid of its own: {message}")]
+    WorkerUid {
+        /// What went wrong, and what to do.
+        message: String,
+    },
     /// Waiting for the worker's pipes or its exit failed.
     #[error("cannot wait for worker {pid}: {source}; this is a bug in `schedgrade`, please report it")]
     Wait {

@@ -9,13 +9,16 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use schedgrade_kernel::wire::{
-    CPU_BUDGET_ENV, LIBRARY_FD, NOTIFY_FD, RESULT_FD, WorkerError, cpu_soft_limit_secs, decode, loading_marker_end,
+    CPU_BUDGET_ENV, LIBRARY_FD, LIBRARY_IN_ROOT, LIBRARY_PATH_ENV, NOTIFY_FD, RESULT_FD, WorkerError,
+    cpu_soft_limit_secs, decode, loading_marker_end,
 };
 
+use super::WorkerCommand;
 use super::error::SandboxError;
+use super::isolation::{self, RootPlan, UserMap, WorkerRoot};
 use super::memwatch::MemWatch;
 use super::probe::{NamespacePlan, namespace_plan};
-use super::{NOBODY, WorkerCommand};
+use super::worker_uid::lease;
 
 /// Extra wall-clock time before the loading marker: reading and parsing the request is the grader's work. The
 /// student's wall-clock limit starts at the marker.
@@ -53,8 +56,14 @@ pub struct AppliedLayers {
     pub net_namespace: bool,
     /// A new IPC namespace: no System V IPC or POSIX message queues shared with the host.
     pub ipc_namespace: bool,
-    /// The worker runs as `nobody` (only when the grader runs as root).
+    /// The worker runs as an unprivileged uid (only when the grader runs as root).
     pub privilege_drop: bool,
+    /// A new PID namespace: the worker is its pid 2 and sees no other process.
+    pub pid_namespace: bool,
+    /// A new mount namespace whose root holds only the system libraries and the worker's own files.
+    pub mount_namespace: bool,
+    /// The uid (and gid) the worker ran as, leased to it alone (only when the grader runs as root).
+    pub worker_uid: Option<u32>,
 }
 
 /// Everything the host observed of one worker run. Classify it with [`WorkerExit::outcome`].
@@ -157,26 +166,39 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
         }
         None => None,
     };
-
     let (watch_host, watch_child) =
         socketpair().map_err(|source| SandboxError::Pipe { what: "memory-watch", source })?;
+    super::memwatch::pass_credentials(&watch_host)
+        .map_err(|source| SandboxError::Pipe { what: "memory-watch", source })?;
+    // Isolation (see `isolation.rs`): a uid of its own (returned when this function returns, after reaping), and
+    // a private root holding the library at a fixed path and the files it is given by path.
+    let uid =
+        if plan.drop_privileges { Some(lease().map_err(|message| SandboxError::WorkerUid { message })?) } else { None };
+    let exposed: Vec<&std::path::Path> = cmd.expose.iter().map(|p| p.as_path()).collect();
+    let worker_root = plan.mount.then(|| plan.root.for_worker(cmd.library.as_deref(), &exposed));
+    // Where the worker finds the library: in its private root, or else through its descriptor.
+    let library_path =
+        if worker_root.is_some() { LIBRARY_IN_ROOT.to_owned() } else { format!("/proc/self/fd/{LIBRARY_FD}") };
 
     // The program is executed by descriptor (`PreExec::exec`); std only forks, sets up stdio and the process group.
     let mut command = Command::new("/");
     command.current_dir("/").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
-    let exec = Exec::new(cmd)?;
+    let exec = Exec::new(cmd, &library_path)?;
     let library_fd = library.as_ref().map_or(-1, |f| f.as_raw_fd());
     let fds = ChildFds { result: result_write.as_raw_fd(), library: library_fd, notify: watch_child.as_raw_fd() };
-    let pre_exec = PreExec::new(&limits, plan, fds, exec);
+    let pre_exec = PreExec::new(&limits, plan, fds, exec, uid.as_ref().map(|u| u.uid()), worker_root);
     // SAFETY: `PreExec::run` only makes async-signal-safe raw syscalls on data prepared before the fork.
     unsafe { command.pre_exec(move || pre_exec.run()) };
 
+    // Registered for its whole life: a stopping grader kills it (see `crate::shutdown`).
+    let gate = crate::shutdown::spawn_gate();
     let mut child =
         command.spawn().map_err(|source| SandboxError::Spawn { program: cmd.program.name().into(), source })?;
     drop(result_write);
     drop(library);
     drop(watch_child);
     let pid = child.id() as libc::pid_t;
+    let registration = gate.register(pid);
     let mut group = Group { pgid: pid, killed: false };
 
     let stdin = child.stdin.take().map(OwnedFd::from);
@@ -197,6 +219,7 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
 
     let watch = io.watch(&mut group, start + PREPARE_WALL, Duration::from_millis(limits.wall_ms), pid);
     group.kill();
+    drop(registration);
     let (raw_status, rusage) = wait4(pid).map_err(|source| SandboxError::Wait { pid, source })?;
     let elapsed = start.elapsed();
 
@@ -244,6 +267,9 @@ pub fn run_worker(cmd: &WorkerCommand) -> Result<WorkerExit, SandboxError> {
             net_namespace: plan.net,
             ipc_namespace: plan.ipc,
             privilege_drop: plan.drop_privileges,
+            pid_namespace: plan.pid,
+            mount_namespace: plan.mount,
+            worker_uid: uid.as_ref().map(|u| u.uid()),
         },
     })
 }
@@ -258,8 +284,13 @@ struct PreExec {
     shared_net: RawFd,
     /// Above the highest descriptor the grader may have open (for kernels without `close_range`).
     fd_ceiling: RawFd,
-    drop_privileges: bool,
+    /// The uid and gid to drop to (the grader runs as root).
+    worker_uid: Option<u32>,
     rlimits: [(RlimitResource, libc::rlimit); 5],
+    // Isolation, see `isolation.rs`.
+    user_map: Option<&'static UserMap>,
+    root: Option<(&'static RootPlan, WorkerRoot)>,
+    pid_namespace: bool,
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -268,7 +299,14 @@ type RlimitResource = libc::__rlimit_resource_t;
 type RlimitResource = libc::c_int;
 
 impl PreExec {
-    fn new(limits: &super::Limits, plan: &NamespacePlan, fds: ChildFds, exec: Exec) -> PreExec {
+    fn new(
+        limits: &super::Limits,
+        plan: &'static NamespacePlan,
+        fds: ChildFds,
+        exec: Exec,
+        worker_uid: Option<u32>,
+        worker_root: Option<WorkerRoot>,
+    ) -> PreExec {
         let both = |n: u64| libc::rlimit { rlim_cur: n, rlim_max: n };
         let cpu_soft = limits.cpu_soft_secs() + PREPARE_CPU_SECS;
         PreExec {
@@ -279,7 +317,7 @@ impl PreExec {
             unshare_flags: plan.flags,
             shared_net: plan.shared_net.as_ref().map_or(-1, |fd| fd.as_raw_fd()),
             fd_ceiling: open_file_ceiling(),
-            drop_privileges: plan.drop_privileges,
+            worker_uid,
             rlimits: [
                 (libc::RLIMIT_CPU, libc::rlimit { rlim_cur: cpu_soft, rlim_max: cpu_soft + 1 }),
                 (libc::RLIMIT_AS, both(limits.memory_mib.saturating_mul(1024 * 1024))),
@@ -287,6 +325,9 @@ impl PreExec {
                 (libc::RLIMIT_NOFILE, both(limits.open_files.max(4))),
                 (libc::RLIMIT_CORE, both(0)),
             ],
+            user_map: plan.user_map.as_ref(),
+            root: worker_root.map(|worker| (&plan.root, worker)),
+            pid_namespace: plan.pid,
         }
     }
 
@@ -294,12 +335,15 @@ impl PreExec {
     fn run(&self) -> io::Result<()> {
         // SAFETY: raw syscalls on plain data; every pointer is valid for the call.
         unsafe {
-            // Namespaces first, while the shared namespace's descriptor still has its number. Best effort: the host probed these once; a failure here only loses a layer.
+            // Namespaces first, while the shared namespace's descriptor still has its number. The shared network
+            // namespace is best effort (the host probed it once; a failure here only loses a layer).
             if self.shared_net >= 0 {
                 libc::setns(self.shared_net, libc::CLONE_NEWNET);
             }
+            // ---- isolation (see `isolation.rs`) ----
+            // Not best effort: the mount and PID steps below must not run in the grader's own namespaces.
             if self.unshare_flags != 0 {
-                libc::unshare(self.unshare_flags);
+                check(libc::unshare(self.unshare_flags))?;
             }
             // The process group was set by `Command::process_group(0)`, before this runs. First move the three
             // descriptors the worker needs out of the way (any of them may be 3, 4 or 5), then put them in place.
@@ -321,13 +365,29 @@ impl PreExec {
                     libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
                 }
             }
+            if let Some(map) = self.user_map {
+                map.write()?;
+            }
+            if let Some((plan, worker)) = &self.root {
+                // With a PID namespace, its init detaches the old root, off the worker's path.
+                plan.enter(worker, !self.pid_namespace)?;
+            }
+            // Before RLIMIT_NOFILE, which may leave no descriptor number free.
+            let keeper_pidfd = if self.pid_namespace { isolation::own_pidfd() } else { -1 };
+            // Before dropping privileges: the init needs them to detach the old root.
+            let init = if self.pid_namespace {
+                isolation::start_init(keeper_pidfd, self.root.is_some(), self.worker_uid)?
+            } else {
+                0
+            };
+            // ---- end isolation ----
             for (resource, limit) in &self.rlimits {
                 check(libc::setrlimit(*resource, limit))?;
             }
-            if self.drop_privileges {
+            if let Some(uid) = self.worker_uid {
                 check(libc::setgroups(0, std::ptr::null()))?;
-                check(libc::setgid(NOBODY))?;
-                check(libc::setuid(NOBODY))?;
+                check(libc::setgid(uid))?;
+                check(libc::setuid(uid))?;
             }
             // Last: setuid clears the parent-death signal.
             check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0))?;
@@ -335,6 +395,14 @@ impl PreExec {
                 // The parent died between fork and prctl: nobody will reap or watch us.
                 return Err(io::Error::from_raw_os_error(libc::ESRCH));
             }
+            // ---- isolation (see `isolation.rs`) ----
+            if self.pid_namespace {
+                // Returns only in the worker; this process stays behind as its keeper.
+                isolation::fork_worker(init, keeper_pidfd)?;
+            }
+            // The grader blocks its stop signals, and the mask would survive exec.
+            isolation::unblock_all_signals()?;
+            // ---- end isolation ----
             self.exec.exec(program)
         }
     }
@@ -362,7 +430,7 @@ unsafe impl Send for Exec {}
 unsafe impl Sync for Exec {}
 
 impl Exec {
-    fn new(cmd: &WorkerCommand) -> Result<Exec, SandboxError> {
+    fn new(cmd: &WorkerCommand, library_path: &str) -> Result<Exec, SandboxError> {
         let invalid = |what: &str| SandboxError::Spawn {
             program: cmd.program.name().into(),
             source: io::Error::new(io::ErrorKind::InvalidInput, format!("{what} contains a NUL byte")),
@@ -373,8 +441,9 @@ impl Exec {
             argv.push(cstring(arg.as_bytes().to_vec(), "an argument")?);
         }
         let budget = (CPU_BUDGET_ENV.into(), cmd.limits.cpu_ms.to_string().into());
+        let library = (LIBRARY_PATH_ENV.into(), library_path.into());
         let mut envp = Vec::new();
-        for (key, value) in cmd.env.iter().chain([&budget]) {
+        for (key, value) in cmd.env.iter().chain([&budget, &library]) {
             let mut entry = key.as_bytes().to_vec();
             entry.push(b'=');
             entry.extend_from_slice(value.as_bytes());

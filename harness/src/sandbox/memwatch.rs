@@ -1,9 +1,13 @@
-//! The host's side of the memory watch (see the worker's `memwatch`): receive the listener of the worker's filter,
-//! and for each big `mmap`/`mremap`, read the worker's size from `/proc` and note whether the request crosses the
-//! address-space limit. This observation, not anything on the worker's stderr, is what makes a `memory-limit`.
+//! The host's side of the memory watch (see the worker's `memwatch`): receive the listener of the worker's filter
+//! (with the worker's credentials, attached by the kernel), check in `/proc/<pid>/status` that the worker has every
+//! seccomp filter in place and answer, then, for each big `mmap`/`mremap`, read the worker's size from `/proc` and
+//! note whether the request crosses the address-space limit. This observation, not anything on the worker's
+//! stderr, is what makes a `memory-limit`.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+use schedgrade_kernel::wire::{FILTERS_MISSING, FILTERS_VERIFIED};
 
 /// What the host saw of the worker's big allocations.
 #[derive(Debug)]
@@ -15,11 +19,13 @@ pub(crate) struct MemWatch {
     limit_bytes: u64,
     /// Some request would have taken the worker's address space over the limit.
     pub(crate) limit_reached: bool,
+    /// The host found the worker's filters in place (`None`: the worker never asked).
+    pub(crate) filters_verified: Option<bool>,
 }
 
 impl MemWatch {
     pub(crate) fn new(socket: OwnedFd, limit_bytes: u64) -> MemWatch {
-        MemWatch { socket: Some(socket), listener: None, limit_bytes, limit_reached: false }
+        MemWatch { socket: Some(socket), listener: None, limit_bytes, limit_reached: false, filters_verified: None }
     }
 
     /// The descriptors to poll for input.
@@ -31,8 +37,15 @@ impl MemWatch {
     pub(crate) fn handle(&mut self, fd: RawFd) -> bool {
         if self.socket.as_ref().is_some_and(|s| s.as_raw_fd() == fd) {
             let socket = self.socket.take().expect("checked above");
-            // One message, then the worker closes its end: done with the socket either way.
-            self.listener = receive_fd(socket.as_raw_fd());
+            // One message, one answer, then the worker closes its end: done with the socket either way.
+            if let Some((listener, pid)) = receive_fd(socket.as_raw_fd()) {
+                let verified = filters_in_place(pid);
+                self.filters_verified = Some(verified);
+                let answer = if verified { FILTERS_VERIFIED } else { FILTERS_MISSING };
+                // SAFETY: writing one byte from a valid buffer to our socket.
+                unsafe { libc::write(socket.as_raw_fd(), [answer].as_ptr().cast(), 1) };
+                self.listener = Some(listener);
+            }
             true
         } else if self.listener.as_ref().is_some_and(|l| l.as_raw_fd() == fd) {
             if !self.answer_one() {
@@ -70,6 +83,35 @@ impl MemWatch {
     }
 }
 
+/// Whether `pid` is in seccomp filter mode with the grader's own filters plus every filter the worker installs.
+fn filters_in_place(pid: i32) -> bool {
+    let Ok(theirs) = std::fs::read_to_string(format!("/proc/{pid}/status")) else { return false };
+    let ours = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |status: &str, name: &str| {
+        status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().parse::<u32>().ok())
+    };
+    let inherited = field(&ours, "Seccomp_filters:").unwrap_or(0);
+    field(&theirs, "Seccomp:") == Some(2)
+        && field(&theirs, "Seccomp_filters:")
+            .is_some_and(|n| n >= inherited + schedgrade_worker::sandbox::INSTALLED_FILTERS)
+}
+
+/// Asks the kernel to attach the sender's credentials to every message received on `socket`.
+pub(crate) fn pass_credentials(socket: &OwnedFd) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt with a valid int option on our socket.
+    let ret = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PASSCRED,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if ret == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
 /// `VmSize` of `pid` in bytes, from `/proc/<pid>/status`.
 fn vm_size_bytes(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -78,12 +120,13 @@ fn vm_size_bytes(pid: u32) -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// Receives one descriptor sent with `SCM_RIGHTS`, if the message holds one.
-fn receive_fd(socket: RawFd) -> Option<OwnedFd> {
+/// Receives one descriptor sent with `SCM_RIGHTS`, and the sender's pid from the `SCM_CREDENTIALS` the kernel
+/// attached (in this process's PID namespace), if the message holds both.
+fn receive_fd(socket: RawFd) -> Option<(OwnedFd, i32)> {
     let mut byte = [0u8; 1];
     let mut iov = libc::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
-    let mut control = [0u64; 4];
-    // SAFETY: msghdr over buffers that outlive the call; the received fd is new and ours.
+    let mut control = [0u64; 16];
+    // SAFETY: msghdr over buffers that outlive the call; received fds are new and ours.
     unsafe {
         let mut msg: libc::msghdr = std::mem::zeroed();
         msg.msg_iov = &mut iov;
@@ -93,11 +136,21 @@ fn receive_fd(socket: RawFd) -> Option<OwnedFd> {
         if libc::recvmsg(socket, &mut msg, libc::MSG_CMSG_CLOEXEC | libc::MSG_DONTWAIT) <= 0 {
             return None;
         }
-        let cmsg = libc::CMSG_FIRSTHDR(&msg);
-        if cmsg.is_null() || (*cmsg).cmsg_level != libc::SOL_SOCKET || (*cmsg).cmsg_type != libc::SCM_RIGHTS {
-            return None;
+        let (mut fd, mut pid) = (None, None);
+        let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+        while !cmsg.is_null() {
+            match ((*cmsg).cmsg_level, (*cmsg).cmsg_type) {
+                (libc::SOL_SOCKET, libc::SCM_RIGHTS) => {
+                    let raw = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>());
+                    fd = Some(OwnedFd::from_raw_fd(raw));
+                }
+                (libc::SOL_SOCKET, libc::SCM_CREDENTIALS) => {
+                    pid = Some(std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::ucred>()).pid);
+                }
+                _ => {}
+            }
+            cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
         }
-        let fd = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>());
-        Some(OwnedFd::from_raw_fd(fd))
+        Some((fd?, pid?))
     }
 }

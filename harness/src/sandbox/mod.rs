@@ -19,6 +19,7 @@
 //! | [`probe_layers`] / [`LayerStatus`] | host | which sandbox layers work on this machine (for `schedgrade doctor`) |
 //! | [`startup_warnings`] | host | the warnings to print when grading starts with a layer missing |
 //! | [`SandboxError`] | host | harness failures only (cannot spawn, cannot open the library), never student behaviour |
+//! | [`WORKER_UID_BASE`] / [`is_worker_uid`] | host | the uid range of workers when grading as root |
 //! | `schedgrade_worker::sandbox` | worker | the steps the worker takes, in order (see below) |
 //!
 //! # The sandbox, step by step
@@ -27,23 +28,41 @@
 //!
 //! 1. decides once per process which namespaces the workers get: as root, one empty network namespace created
 //!    then and joined by every worker (a fresh one costs about 1 ms per worker, plus a teardown that competes
-//!    with the next tests) and a fresh IPC namespace per worker; otherwise fresh ones inside a user namespace;
-//! 2. opens the student library read-only (a library it cannot open is its own failure, [`SandboxError::Library`],
+//!    with the next tests) and a fresh IPC, PID and mount namespace per worker; otherwise fresh ones inside a
+//!    user namespace; and resolves the fixed part of the private root (`isolation.rs`);
+//! 2. as root, leases the worker a uid of its own ([`WORKER_UID_BASE`] + slot, `worker_uid.rs`), returned after
+//!    the worker is reaped;
+//! 3. opens the student library read-only (a library it cannot open is its own failure, [`SandboxError::Library`],
 //!    never the student's), creates the result pipe, the memory-watch socket and the stdin/stdout/stderr pipes;
-//! 3. forks, with `argv` and the environment (only [`WorkerCommand::env`] and the CPU budget) prepared in advance.
+//! 4. forks, with `argv` and the environment (only [`WorkerCommand::env`], the CPU budget and the library's path)
+//!    prepared in advance, and registers the process group with [`crate::shutdown`] until it is reaped (a stopping
+//!    grader kills it).
 //!
 //! In the child, between `fork` and `exec` (async-signal-safe code only):
 //!
 //! 1. a new process group (`setpgid(0, 0)`), so the host can kill the worker and everything it forked;
-//! 2. the network and IPC namespaces (`setns`/`unshare`), where permitted;
+//! 2. the shared network namespace (`setns`, best effort), then `unshare` of the planned namespaces (IPC, PID,
+//!    mount; and user and network when not root), which must succeed: the next steps must not touch the
+//!    grader's own namespaces;
 //! 3. the result pipe on fd 3, the library on fd 4, the memory-watch socket on fd 5; every descriptor above 5
 //!    marked close-on-exec (the grader may have inherited some without the flag, such as a jobserver's pipes);
-//! 4. rlimits: `RLIMIT_CPU` (the budget plus ten seconds for the grader's preparation; the worker lowers it before
+//! 4. not root: the user namespace's maps, so that the worker is the unprivileged uid [`WORKER_UID_BASE`] inside
+//!    (the grader's uid outside);
+//! 5. the private root: a read-only tmpfs holding only the system library directories, `/etc/ld.so.cache`, the
+//!    library at `/submission.so` and the files in [`WorkerCommand::expose`], made `/` with `pivot_root`; the old
+//!    root is detached (no test case, golden trace, home directory or `/proc` exists);
+//! 6. rlimits: `RLIMIT_CPU` (the budget plus ten seconds for the grader's preparation; the worker lowers it before
 //!    loading), `RLIMIT_AS`, `RLIMIT_FSIZE`, `RLIMIT_NOFILE`, `RLIMIT_CORE` = 0;
-//! 5. when running as root: `setgroups([])`, `setgid(65534)`, `setuid(65534)` (`nobody`);
-//! 6. `prctl(PR_SET_PDEATHSIG, SIGKILL)` (after `setuid`, which clears it), then a check that the parent is still
-//!    the one that forked (otherwise the child exits at once);
-//! 7. `execveat(fd, "", AT_EMPTY_PATH)` of the [`WorkerProgram`]: no path to the worker exists to swap or go stale.
+//! 7. when running as root: `setgroups([])`, `setgid(uid)`, `setuid(uid)` with the leased uid;
+//! 8. `prctl(PR_SET_PDEATHSIG, SIGKILL)` (after `setuid`, which clears it), then a check that the parent is
+//!    still the one that forked (otherwise the child exits at once);
+//! 9. with a PID namespace, the child splits in three (`isolation.rs`): it stays behind as the *keeper*, which
+//!    waits for the worker and ends exactly as the worker did (exit code or signal, and its `rusage` includes
+//!    the worker's), so the host sees no difference; its first child is the namespace's idle init, which dies
+//!    with the keeper and takes everything in the namespace with it; its second child, pid 2, is the worker,
+//!    which goes on (the worker cannot be pid 1: an init ignores `SIGXCPU` and `SIGABRT`);
+//! 10. an empty signal mask (the grader blocks its stop signals, and a mask survives `exec`), then
+//!     `execveat(fd, "", AT_EMPTY_PATH)` of the [`WorkerProgram`]: no path to the worker exists to swap or go stale.
 //!
 //! In the worker, after `exec` (`schedgrade_worker::worker_entry`), no student code is in the process until step 5:
 //!
@@ -64,8 +83,9 @@
 //! answers memory-watch notifications (reading the worker's size from `/proc` to see whether a request crosses the
 //! limit), and watches a pidfd and the wall clock, which starts at the loading marker. On the wall limit or an
 //! exceeded cap it kills the whole process group; when the worker exits it kills the group too (leftover
-//! grandchildren), drains the pipes and reaps it with `wait4` (exit status, CPU time, peak memory). Kernels before
-//! 5.3 (no pidfd) fall back to noticing the exit by the pipes closing.
+//! grandchildren, and the init of its PID namespace, so the whole namespace), drains the pipes and reaps it with
+//! `wait4` (exit status, CPU time, peak memory: the keeper's, which mirror the worker's). Kernels before 5.3 (no
+//! pidfd) fall back to noticing the exit by the pipes closing.
 //!
 //! # Evidence
 //!
@@ -76,6 +96,9 @@
 //!
 //! # What the grader must ensure
 //!
+//! - No other process may use the worker uid range [`WORKER_UID_BASE`]`..+`[`WORKER_UID_COUNT`].
+//! - Every file the worker opens by path, besides the library and the system libraries, must be in
+//!   [`WorkerCommand::expose`]: nothing else of the host exists in its root.
 //! - The host process must ignore `SIGPIPE` (every Rust binary does by default): a worker that dies before
 //!   reading its stdin makes the payload write fail with `EPIPE`, which is handled.
 //! - [`run_worker`] must be called on a thread that outlives the call (it does, it blocks): the parent-death
@@ -96,10 +119,12 @@
 
 mod error;
 mod host;
+mod isolation;
 mod memwatch;
 mod outcome;
 mod probe;
 mod program;
+mod worker_uid;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -110,8 +135,10 @@ pub use outcome::RawOutcome;
 pub use probe::{Layer, LayerState, LayerStatus, check_worker_access, probe_layers, startup_warnings};
 pub use program::WorkerProgram;
 pub use schedgrade_kernel::wire::{VIOLATION_EXIT_CODE, WorkerError};
+pub use worker_uid::{LOCK_DIR, WORKER_UID_BASE, WORKER_UID_COUNT, fallback_lock_dir, is_worker_uid};
 
-/// The uid and gid the worker runs as when the grader runs as root (`nobody` / `nogroup` on Debian).
+/// `nobody` / `nogroup` on Debian. Workers no longer run as `nobody` (see [`WORKER_UID_BASE`]); kept as the
+/// owner that permission checks are phrased for.
 pub const NOBODY: u32 = 65534;
 
 /// Resource limits of one worker run.
@@ -168,7 +195,8 @@ impl Limits {
 pub struct WorkerCommand {
     /// The worker program, normally [`WorkerProgram::embedded`].
     pub program: &'static WorkerProgram,
-    /// The student library, opened by the host and passed to the worker as fd 4 (the worker never sees its path).
+    /// The student library, opened by the host and passed to the worker as fd 4 (and, in a private root, bound at
+    /// `/submission.so`: the worker never sees its path).
     /// A library that cannot be opened is the grader's failure ([`SandboxError::Library`]).
     pub library: Option<PathBuf>,
     /// Its arguments.
@@ -176,6 +204,10 @@ pub struct WorkerCommand {
     /// The only environment variables the worker gets, besides its CPU budget; the grader's own environment is
     /// never passed on.
     pub env: Vec<(OsString, OsString)>,
+    /// Other files the worker may open by path (tests use it; grading needs none). The worker's private root holds
+    /// nothing of the host but the system libraries, the library and these files, each bound read-only at its own
+    /// path; a file that does not exist is left out.
+    pub expose: Vec<PathBuf>,
     /// Written to the worker's stdin, which is then closed.
     pub stdin_payload: Vec<u8>,
     /// Resource limits.
@@ -191,6 +223,7 @@ impl WorkerCommand {
             library,
             args: Vec::new(),
             env: Vec::new(),
+            expose: Vec::new(),
             stdin_payload: Vec::new(),
             limits: Limits::default(),
         }

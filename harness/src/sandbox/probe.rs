@@ -6,7 +6,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use super::NOBODY;
+use super::isolation::{RootPlan, UserMap, WorkerRoot};
+use super::worker_uid::{WORKER_UID_BASE, lease, lock_dir_in_use};
 use schedgrade_worker::sandbox::{LANDLOCK_ABI_NET, LANDLOCK_ABI_SCOPE, landlock_abi};
 
 /// One layer of the sandbox.
@@ -18,10 +19,16 @@ pub enum Layer {
     NetNamespace,
     /// A new IPC namespace: no System V IPC or POSIX message queue shared with the host.
     IpcNamespace,
+    /// A new PID namespace per worker: it sees no other process, and everything in it dies with it.
+    PidNamespace,
+    /// A new mount namespace per worker whose root holds only the system libraries and the worker's own files.
+    MountNamespace,
     /// CPU, address-space, file-size, open-file and core-dump rlimits.
     Rlimits,
-    /// Running the worker as `nobody` when the grader runs as root.
+    /// Running the worker as an unprivileged uid when the grader runs as root.
     PrivilegeDrop,
+    /// A uid of its own for every concurrent worker (when the grader runs as root).
+    WorkerUid,
     /// `PR_SET_PDEATHSIG`: the worker dies with the grader.
     ParentDeathSignal,
     /// Landlock: read-only access to system libraries and the one student library, no TCP, scoped signals.
@@ -32,12 +39,15 @@ pub enum Layer {
 
 impl Layer {
     /// Every layer, in the order `doctor` lists them.
-    pub const ALL: [Layer; 8] = [
+    pub const ALL: [Layer; 11] = [
         Layer::UserNamespace,
         Layer::NetNamespace,
         Layer::IpcNamespace,
+        Layer::PidNamespace,
+        Layer::MountNamespace,
         Layer::Rlimits,
         Layer::PrivilegeDrop,
+        Layer::WorkerUid,
         Layer::ParentDeathSignal,
         Layer::Landlock,
         Layer::Seccomp,
@@ -49,8 +59,11 @@ impl Layer {
             Layer::UserNamespace => "user-namespace",
             Layer::NetNamespace => "net-namespace",
             Layer::IpcNamespace => "ipc-namespace",
+            Layer::PidNamespace => "pid-namespace",
+            Layer::MountNamespace => "mount-namespace",
             Layer::Rlimits => "rlimits",
             Layer::PrivilegeDrop => "privilege-drop",
+            Layer::WorkerUid => "worker-uid",
             Layer::ParentDeathSignal => "parent-death-signal",
             Layer::Landlock => "landlock",
             Layer::Seccomp => "seccomp",
@@ -65,10 +78,21 @@ impl Layer {
             Layer::IpcNamespace => {
                 "student code could reach System V IPC objects of the host (seccomp still denies the syscalls after loading)"
             }
+            Layer::PidNamespace => {
+                "student code sees every process of the machine, and a process it leaves behind may outlive the grader"
+            }
+            Layer::MountNamespace => {
+                "student code can stat and list paths outside Landlock's rules: the grader's install path, and the size \
+                 and time of every test case and golden trace"
+            }
             Layer::Rlimits => {
                 "CPU and memory limits are not enforced by the kernel; only the wall-clock timeout remains"
             }
             Layer::PrivilegeDrop => "student code runs with the grader's privileges",
+            Layer::WorkerUid => {
+                "concurrent workers share one uid, so one student's code could lower the limits or priority of \
+                 another's"
+            }
             Layer::ParentDeathSignal => "workers may outlive a grader that is killed",
             Layer::Landlock => {
                 "student code can read any file the worker's user can read, including other submissions and expected traces"
@@ -151,7 +175,7 @@ pub fn startup_warnings(layers: &[LayerStatus]) -> Vec<String> {
         .collect()
 }
 
-/// Checks that a worker running as `nobody` can execute `program` and read `library`: every directory above
+/// Checks that a worker running as an unprivileged uid can execute `program` and read `library`: every directory above
 /// them must be searchable by others, `program` executable and `library` readable by others. Returns one
 /// problem per line, empty when all is well or when the grader does not run as root (no privilege drop).
 pub fn check_worker_access(program: &Path, library: Option<&Path>) -> Vec<String> {
@@ -167,7 +191,8 @@ pub fn check_worker_access(program: &Path, library: Option<&Path>) -> Vec<String
     problems
 }
 
-/// Adds to `problems` what keeps `nobody` from reaching `path` with the "other" permission `bits` (`how`).
+/// Adds to `problems` what keeps other users (the workers) from reaching `path` with the "other" permission `bits`
+/// (`how`).
 fn check_reachable(path: &Path, bits: u32, how: &str, problems: &mut Vec<String>) {
     let mut add = |problem: String| {
         if !problems.contains(&problem) {
@@ -183,7 +208,7 @@ fn check_reachable(path: &Path, bits: u32, how: &str, problems: &mut Vec<String>
     for dir in path.ancestors().skip(1) {
         if dir.metadata().is_ok_and(|m| m.permissions().mode() & 0o001 == 0) {
             add(format!(
-                "`{}` is not searchable by `nobody`, so workers cannot reach `{}`; run `chmod o+x {}` or move the file",
+                "`{}` is not searchable by other users, so workers cannot reach `{}`; run `chmod o+x {}` or move the file",
                 dir.display(),
                 path.display(),
                 dir.display()
@@ -192,7 +217,7 @@ fn check_reachable(path: &Path, bits: u32, how: &str, problems: &mut Vec<String>
     }
     if path.metadata().is_ok_and(|m| m.permissions().mode() & bits != bits) {
         add(format!(
-            "`{}` is not {how}-accessible by `nobody`; run `chmod o+{how} {}`",
+            "`{}` is not {how}-accessible by other users (the workers); run `chmod o+{how} {}`",
             path.display(),
             path.display()
         ));
@@ -210,7 +235,15 @@ pub(crate) struct NamespacePlan {
     pub user: bool,
     pub net: bool,
     pub ipc: bool,
-    /// The grader runs as root: the child drops to `nobody`.
+    /// A PID namespace per worker (`CLONE_NEWPID` is in `flags`; see [`super::isolation`]).
+    pub pid: bool,
+    /// A private root per worker (`CLONE_NEWNS` is in `flags`; see [`super::isolation`]).
+    pub mount: bool,
+    /// The fixed part of the private root.
+    pub root: RootPlan,
+    /// Not root, in a user namespace: the uid and gid maps the child writes.
+    pub user_map: Option<UserMap>,
+    /// The grader runs as root: the child drops to a worker uid of its own.
     pub drop_privileges: bool,
 }
 
@@ -218,14 +251,29 @@ pub(crate) fn namespace_plan() -> &'static NamespacePlan {
     static PLAN: OnceLock<NamespacePlan> = OnceLock::new();
     PLAN.get_or_init(|| {
         // SAFETY: geteuid has no preconditions.
-        let root = unsafe { libc::geteuid() } == 0;
+        let root_user = unsafe { libc::geteuid() } == 0;
+        let root = RootPlan::system();
+        let empty = root.for_worker(None, &[]);
         let try_flags = |flags: libc::c_int| run_in_child(|| unshare_code(flags)) == 0;
-        if root {
+        if root_user {
             let shared_net = shared_net_namespace();
             let ipc = try_flags(libc::CLONE_NEWIPC);
-            let flags = if ipc { libc::CLONE_NEWIPC } else { 0 };
+            let pid = run_in_child(|| pid_namespace_code(0)) == 0;
+            let mount = run_in_child(|| private_root_code(0, None, &root, &empty)) == 0;
+            let flags = flag(ipc, libc::CLONE_NEWIPC) | flag(pid, libc::CLONE_NEWPID) | flag(mount, libc::CLONE_NEWNS);
             let net = shared_net.is_some();
-            return NamespacePlan { flags, shared_net, user: false, net, ipc, drop_privileges: true };
+            return NamespacePlan {
+                flags,
+                shared_net,
+                user: false,
+                net,
+                ipc,
+                pid,
+                mount,
+                root,
+                user_map: None,
+                drop_privileges: true,
+            };
         }
         let user = libc::CLONE_NEWUSER;
         let (net, ipc) = if try_flags(user | libc::CLONE_NEWNET | libc::CLONE_NEWIPC) {
@@ -233,13 +281,75 @@ pub(crate) fn namespace_plan() -> &'static NamespacePlan {
         } else {
             (try_flags(user | libc::CLONE_NEWNET), try_flags(user | libc::CLONE_NEWIPC))
         };
-        let flags = if net || ipc {
-            user | if net { libc::CLONE_NEWNET } else { 0 } | if ipc { libc::CLONE_NEWIPC } else { 0 }
-        } else {
-            0
-        };
-        NamespacePlan { flags, shared_net: None, user: flags != 0, net, ipc, drop_privileges: false }
+        let pid = run_in_child(|| pid_namespace_code(user)) == 0;
+        let map = UserMap::for_grader();
+        let mount = run_in_child(|| private_root_code(user, Some(&map), &root, &empty)) == 0;
+        let flags = flag(net, libc::CLONE_NEWNET)
+            | flag(ipc, libc::CLONE_NEWIPC)
+            | flag(pid, libc::CLONE_NEWPID)
+            | flag(mount, libc::CLONE_NEWNS);
+        let flags = if flags != 0 { flags | user } else { 0 };
+        NamespacePlan {
+            flags,
+            shared_net: None,
+            user: flags != 0,
+            net,
+            ipc,
+            pid,
+            mount,
+            root,
+            user_map: (flags != 0).then_some(map),
+            drop_privileges: false,
+        }
     })
+}
+
+fn flag(on: bool, flag: libc::c_int) -> libc::c_int {
+    if on { flag } else { 0 }
+}
+
+/// Child-side probe: `unshare(user | CLONE_NEWPID)`, then a child in the new namespace must be its pid 1.
+fn pid_namespace_code(user: libc::c_int) -> libc::c_int {
+    // SAFETY: raw syscalls; the grandchild only calls getpid and _exit.
+    unsafe {
+        if libc::unshare(user | libc::CLONE_NEWPID) != 0 {
+            return errno();
+        }
+        let child = libc::fork();
+        if child < 0 {
+            return errno();
+        }
+        if child == 0 {
+            libc::_exit(if libc::getpid() == 1 { 0 } else { 1 });
+        }
+        let mut status = 0;
+        libc::waitpid(child, &mut status, 0);
+        if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 { 0 } else { libc::EINVAL }
+    }
+}
+
+/// Child-side probe: `unshare(user | CLONE_NEWNS)`, the uid map if given, the private root, then a check that
+/// the old root is gone (`/proc` is not in the new one) and the system libraries are there.
+fn private_root_code(user: libc::c_int, map: Option<&UserMap>, root: &RootPlan, worker: &WorkerRoot) -> libc::c_int {
+    // SAFETY: raw syscalls on data prepared before the fork.
+    unsafe {
+        if libc::unshare(user | libc::CLONE_NEWNS) != 0 {
+            return errno();
+        }
+        if let Some(map) = map
+            && let Err(e) = map.write()
+        {
+            return e.raw_os_error().unwrap_or(libc::EINVAL);
+        }
+        if let Err(e) = root.enter(worker, true) {
+            return e.raw_os_error().unwrap_or(libc::EINVAL);
+        }
+        let mut st: libc::stat = std::mem::zeroed();
+        if libc::stat(c"/proc/self".as_ptr(), &mut st) == 0 || libc::stat(c"/usr/lib".as_ptr(), &mut st) != 0 {
+            return libc::EINVAL;
+        }
+        0
+    }
 }
 
 /// Creates an empty network namespace and returns a descriptor that keeps it alive: a child unshares it and
@@ -373,6 +483,8 @@ fn probe_all() -> Vec<LayerStatus> {
             status(layer, LayerState::Missing, format!("unshare({name}): {}", strerror(e)))
         });
     }
+    out.push(probe_pid_namespace(plan, root));
+    out.push(probe_mount_namespace(plan, root));
 
     let rl = run_in_child(|| {
         let cpu = libc::rlimit { rlim_cur: 1, rlim_max: 2 };
@@ -398,14 +510,11 @@ fn probe_all() -> Vec<LayerStatus> {
     let drop_privileges = || {
         // SAFETY: raw syscalls on plain data.
         unsafe {
-            if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(NOBODY) != 0 || libc::setuid(NOBODY) != 0 {
+            let uid = WORKER_UID_BASE;
+            if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(uid) != 0 || libc::setuid(uid) != 0 {
                 return errno();
             }
-            if libc::getuid() != NOBODY
-                || libc::geteuid() != NOBODY
-                || libc::getegid() != NOBODY
-                || libc::setuid(0) == 0
-            {
+            if libc::getuid() != uid || libc::geteuid() != uid || libc::getegid() != uid || libc::setuid(0) == 0 {
                 return libc::EINVAL;
             }
         }
@@ -417,13 +526,13 @@ fn probe_all() -> Vec<LayerStatus> {
             status(
                 Layer::PrivilegeDrop,
                 LayerState::Active,
-                format!("workers run as uid/gid {NOBODY} with no supplementary groups, and cannot regain root"),
+                "workers run as an unprivileged uid with no supplementary groups, and cannot regain root",
             )
         } else {
             status(
                 Layer::PrivilegeDrop,
                 LayerState::Missing,
-                format!("setgroups/setgid/setuid({NOBODY}): {}", strerror(e)),
+                format!("setgroups/setgid/setuid({WORKER_UID_BASE}): {}", strerror(e)),
             )
         });
     } else {
@@ -432,9 +541,10 @@ fn probe_all() -> Vec<LayerStatus> {
         out.push(status(
             Layer::PrivilegeDrop,
             LayerState::NotNeeded,
-            format!("the grader is not root; workers run as uid {uid}"),
+            format!("the grader is not root; outside their user namespace, workers run as uid {uid}"),
         ));
     }
+    out.push(probe_worker_uid(root, plan));
 
     let pdeath = run_in_child(|| {
         if root {
@@ -472,6 +582,65 @@ fn probe_all() -> Vec<LayerStatus> {
     out.push(probe_landlock());
     out.push(probe_seccomp());
     out
+}
+
+fn probe_pid_namespace(plan: &NamespacePlan, root: bool) -> LayerStatus {
+    if plan.pid {
+        let via = if plan.user { ", inside its user namespace" } else { "" };
+        return status(
+            Layer::PidNamespace,
+            LayerState::Active,
+            format!(
+                "every worker is pid 2 of its own PID namespace{via}, under an idle init that dies with the grader; it \
+                 sees no other process"
+            ),
+        );
+    }
+    let e = run_in_child(|| pid_namespace_code(if root { 0 } else { libc::CLONE_NEWUSER }));
+    status(Layer::PidNamespace, LayerState::Missing, format!("unshare(CLONE_NEWPID): {}", strerror(e)))
+}
+
+fn probe_mount_namespace(plan: &NamespacePlan, root: bool) -> LayerStatus {
+    if plan.mount {
+        return status(
+            Layer::MountNamespace,
+            LayerState::Active,
+            "every worker's root holds only read-only system libraries and its own files (entered and checked)",
+        );
+    }
+    let map = UserMap::for_grader();
+    let empty = plan.root.for_worker(None, &[]);
+    let (user, map) = if root { (0, None) } else { (libc::CLONE_NEWUSER, Some(&map)) };
+    let e = run_in_child(|| private_root_code(user, map, &plan.root, &empty));
+    status(Layer::MountNamespace, LayerState::Missing, format!("private root: {}", strerror(e)))
+}
+
+fn probe_worker_uid(root: bool, plan: &NamespacePlan) -> LayerStatus {
+    if !root {
+        let how = if plan.pid {
+            "its PID namespace keeps it from reaching any other process"
+        } else {
+            "without a PID namespace, it can reach other workers and the grader"
+        };
+        return status(
+            Layer::WorkerUid,
+            LayerState::NotNeeded,
+            format!("the grader is not root: every worker is uid {WORKER_UID_BASE} in its own user namespace; {how}"),
+        );
+    }
+    match lease() {
+        Ok(lease) => status(
+            Layer::WorkerUid,
+            LayerState::Active,
+            format!(
+                "one uid per concurrent worker from {WORKER_UID_BASE:#x} (leased {:#x}), reserved against other graders \
+                 with flock in `{}`",
+                lease.uid(),
+                lock_dir_in_use().unwrap_or_default().display()
+            ),
+        ),
+        Err(e) => status(Layer::WorkerUid, LayerState::Missing, e),
+    }
 }
 
 fn probe_landlock() -> LayerStatus {

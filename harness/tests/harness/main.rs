@@ -11,3 +11,4 @@ mod kernel;
 mod report_text;
 mod rubric;
 mod sandbox;
+mod shutdown;

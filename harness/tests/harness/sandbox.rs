@@ -4,7 +4,7 @@
 //! spawn this binary with `sandbox::worker_trampoline --exact` and that variable, through the real
 //! [`run_worker`], and the scenario plays the worker (mostly through the real [`worker_entry`]). Misbehaving
 //! "student" code lives in small C and Rust libraries under `tests/fixtures/sandbox/`, compiled on first use
-//! into `CARGO_TARGET_TMPDIR` (readable by `nobody`, as the worker drops to it when the tests run as root).
+//! into `CARGO_TARGET_TMPDIR` (readable by other users: as root, workers drop to a uid of their own).
 
 use std::ffi::{CString, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -15,14 +15,15 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use harness::sandbox::{
-    ExitStatus, LayerState, Limits, RawOutcome, SandboxError, WorkerCommand, WorkerError, WorkerExit, WorkerProgram,
-    check_worker_access, probe_layers, run_worker, startup_warnings,
+    ExitStatus, LayerState, Limits, RawOutcome, SandboxError, WORKER_UID_BASE, WorkerCommand, WorkerError, WorkerExit,
+    WorkerProgram, is_worker_uid, probe_layers, run_worker, startup_warnings,
 };
 use schedgrade_worker::sandbox::{self as worker_side, LoadedLibrary};
 use schedgrade_worker::{WorkerContext, worker_entry};
 
 const SCENARIO: &str = "SCHEDGRADE_TEST_WORKER";
 const ARG: &str = "SCHEDGRADE_TEST_ARG";
+const TAG: &str = "SCHEDGRADE_TEST_TAG";
 
 // ---------------------------------------------------------------------------------------------------------------
 // The worker side.
@@ -69,12 +70,21 @@ fn scenario_main(scenario: &str, arg: &OsString) -> ! {
         "identity" => {
             // Credentials do not change from here on; `getuid` is not on the allow-list.
             // SAFETY: plain getters.
-            let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+            let (uid, gid, pid, ppid) = unsafe { (libc::getuid(), libc::getgid(), libc::getpid(), libc::getppid()) };
             entry(|_, ctx| {
+                if arg == "hold" {
+                    // Long enough for concurrent workers to overlap.
+                    std::thread::sleep(Duration::from_millis(500));
+                }
                 // SAFETY: the fixture's `schedgrade_table` returns null.
                 let table = unsafe { (ctx.library.table_fn())(0) };
                 let env: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
-                format!("uid={uid} gid={gid} table_null={} env={}", table.is_null(), env.join(",")).into_bytes()
+                format!(
+                    "uid={uid} gid={gid} pid={pid} ppid={ppid} table_null={} env={}",
+                    table.is_null(),
+                    env.join(",")
+                )
+                .into_bytes()
             })
         }
         // Landlock alone (before the allow-list): can our own Rust code read `arg`?
@@ -116,6 +126,10 @@ fn scenario_main(scenario: &str, arg: &OsString) -> ! {
             // SAFETY: the child only makes raw syscalls.
             let pid = unsafe { libc::fork() };
             if pid == 0 {
+                // The test finds it by this name: its pid here means nothing in the test's PID namespace.
+                let tag = CString::new(std::env::var(TAG).unwrap_or_default()).unwrap();
+                // SAFETY: PR_SET_NAME takes a C string (truncated to 15 bytes).
+                unsafe { libc::prctl(libc::PR_SET_NAME, tag.as_ptr()) };
                 loop {
                     // SAFETY: pause has no preconditions.
                     unsafe { libc::pause() };
@@ -132,19 +146,40 @@ fn scenario_main(scenario: &str, arg: &OsString) -> ! {
         // Echo the payload, followed by the descriptors open at start (other than the one listing them).
         "fds" => {
             let mut out = worker_side::read_payload().unwrap();
-            let fds: Vec<String> = std::fs::read_dir("/proc/self/fd")
-                .unwrap()
-                .map(|e| e.unwrap())
-                .filter(|e| {
-                    !std::fs::read_link(e.path()).is_ok_and(|t| t.ends_with(format!("{}/fd", std::process::id())))
-                })
-                .map(|e| e.file_name().into_string().unwrap())
-                .collect();
+            // No /proc in the worker's root: ask each descriptor number below the limit (32).
+            // SAFETY: F_GETFD on any number is harmless.
+            let fds: Vec<String> =
+                (0..32).filter(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0).map(|fd| fd.to_string()).collect();
             out.extend(format!(" fds={}", fds.join(",")).bytes());
             raw_result(&out)
         }
-        // Which network and IPC namespaces are we in (no sandbox needed to look)?
-        "namespaces" => raw_result(namespaces().as_bytes()),
+        // Which namespaces are we in (no sandbox needed to look)?
+        "namespaces" => {
+            let answer = namespaces_by_pidfd();
+            if arg == "hold" {
+                // Namespace numbers are reused once freed: hold ours while another worker looks at its own.
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            raw_result(answer.as_bytes())
+        }
+        // What does `stat` (which Landlock does not restrict) tell student code about each line of `arg`?
+        "stat-paths" => entry(|_, _| {
+            let answers: Vec<String> = arg
+                .to_str()
+                .unwrap()
+                .lines()
+                .map(|path| {
+                    let c_path = CString::new(path).unwrap();
+                    // SAFETY: valid C string and out-pointer.
+                    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+                    match unsafe { libc::stat(c_path.as_ptr(), &mut st) } {
+                        0 => format!("{path}=found"),
+                        _ => format!("{path}=errno{}", std::io::Error::last_os_error().raw_os_error().unwrap_or(0)),
+                    }
+                })
+                .collect();
+            answers.join("\n").into_bytes()
+        }),
         // The smallest useful worker, for timing.
         "trivial" => entry(|_, ctx| {
             // SAFETY: the fixture's `schedgrade_table` returns null.
@@ -155,10 +190,38 @@ fn scenario_main(scenario: &str, arg: &OsString) -> ! {
     }
 }
 
-/// The network and IPC namespaces of this process, as `net:[…] ipc:[…]`.
-fn namespaces() -> String {
-    let link = |ns: &str| std::fs::read_link(format!("/proc/self/ns/{ns}")).unwrap().display().to_string();
-    format!("{} {}", link("net"), link("ipc"))
+/// The namespaces [`namespaces`] names, in that order.
+const NAMESPACES: [&str; 4] = ["net", "ipc", "pid", "mnt"];
+
+/// The inode numbers of this process's namespaces ([`NAMESPACES`]), from `/proc/self/ns`.
+fn namespaces() -> Vec<u64> {
+    use std::os::unix::fs::MetadataExt;
+    NAMESPACES.iter().map(|ns| std::fs::metadata(format!("/proc/self/ns/{ns}")).unwrap().ino()).collect()
+}
+
+/// The same as [`namespaces`], space-separated, without `/proc` (which the worker's root lacks): from the
+/// `PIDFD_GET_*_NAMESPACE` ioctls (Linux 6.11), or `unsupported`.
+fn namespaces_by_pidfd() -> String {
+    use std::os::unix::fs::MetadataExt;
+    // _IO(PIDFS_IOCTL_MAGIC = 0xFF, n) from <linux/pidfd.h>: net 4, ipc 2, pid 5, mnt 3.
+    let requests = [0xFF04, 0xFF02, 0xFF05, 0xFF03];
+    // SAFETY: raw syscalls; every fd returned is wrapped at once.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) } as i32;
+    if pidfd < 0 {
+        return "unsupported".into();
+    }
+    let mut inodes = Vec::new();
+    for request in requests {
+        // SAFETY: an ioctl without argument on our pidfd.
+        let fd = unsafe { libc::ioctl(pidfd, request, 0) };
+        if fd < 0 {
+            return "unsupported".into();
+        }
+        // SAFETY: a fresh fd owned from here on.
+        let file = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+        inodes.push(file.metadata().unwrap().ino().to_string());
+    }
+    inodes.join(" ")
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -219,7 +282,7 @@ fn build(
     dst
 }
 
-/// A file the worker must not read: in a directory of its own, but readable by `nobody` as far as permissions go.
+/// A file the worker must not read: in a directory of its own, but readable by anyone as far as permissions go.
 fn secret_file() -> PathBuf {
     static SECRET: OnceLock<PathBuf> = OnceLock::new();
     SECRET
@@ -237,21 +300,10 @@ fn secret_file() -> PathBuf {
         .clone()
 }
 
-/// Where fixtures live: `CARGO_TARGET_TMPDIR` when `nobody` (the workers, when the tests run as root) can reach
-/// it, else a directory under the system temp dir — a checkout under `/root` (`0700`) must pass too.
+/// Where fixtures live: this checkout's `CARGO_TARGET_TMPDIR`. Workers get their program and library by
+/// descriptor (and bound into their private root), so no other user needs to reach it.
 fn scratch() -> &'static Path {
-    static SCRATCH: OnceLock<PathBuf> = OnceLock::new();
-    SCRATCH.get_or_init(|| {
-        let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        if check_worker_access(&target, None).is_empty() {
-            return target;
-        }
-        // SAFETY: geteuid has no preconditions.
-        let dir = std::env::temp_dir().join(format!("schedgrade-tests-{}", unsafe { libc::geteuid() }));
-        std::fs::create_dir_all(&dir).unwrap();
-        make_world_readable(&dir);
-        dir
-    })
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
 }
 
 /// The program workers run: this test binary, executed by descriptor like the grader's embedded worker.
@@ -349,38 +401,219 @@ fn concurrent_workers_get_their_own_payload_and_only_fds_0_to_5() {
     });
 }
 
+/// The `key=value` field `key` of a scenario's answer.
+fn field<'a>(text: &'a str, key: &str) -> &'a str {
+    let prefix = format!("{key}=");
+    text.split(' ').find_map(|f| f.strip_prefix(prefix.as_str())).unwrap_or_else(|| panic!("no `{key}` in {text}"))
+}
+
 #[test]
-fn worker_runs_as_nobody_with_only_the_given_environment() {
+fn worker_runs_as_an_unprivileged_uid_with_only_the_given_environment() {
     let exit = run(&worker("identity", &fixtures().misbehave));
     let text = result_text(&exit);
+    let uid: u32 = field(&text, "uid").parse().unwrap();
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
-        assert!(text.starts_with("uid=65534 gid=65534 "), "{text}");
         assert!(exit.applied.privilege_drop);
+        assert!(is_worker_uid(uid), "{text}");
+        assert_eq!(field(&text, "gid"), uid.to_string(), "{text}");
+        assert_eq!(exit.applied.worker_uid, Some(uid));
+    } else if exit.applied.user_namespace && exit.applied.mount_namespace {
+        // The grader's uid outside, an unprivileged one inside.
+        assert_eq!(uid, WORKER_UID_BASE, "{text}");
     }
     assert!(text.contains("table_null=true"), "{text}");
     let mut env: Vec<&str> = text.split("env=").nth(1).unwrap().split(',').collect();
     env.sort();
-    assert_eq!(env, [schedgrade_kernel::wire::CPU_BUDGET_ENV, SCENARIO]);
+    assert_eq!(env, [schedgrade_kernel::wire::LIBRARY_PATH_ENV, schedgrade_kernel::wire::CPU_BUDGET_ENV, SCENARIO]);
 }
 
 #[test]
-fn workers_get_their_own_network_and_ipc_namespaces() {
+fn a_worker_sees_no_other_process() {
+    let exit = run(&worker("identity", &fixtures().misbehave));
+    let text = result_text(&exit);
+    if !exit.applied.pid_namespace {
+        eprintln!("no PID namespace on this machine: skipping ({text})");
+        return;
+    }
+    // Pid 1 is the namespace's idle init; the parent, and the grader, are outside.
+    assert_eq!((field(&text, "pid"), field(&text, "ppid")), ("2", "0"), "{text}");
+    // Signalling anyone else, even the namespace's init, is a violation.
+    let mut cmd = calling("sg_add", &fixtures().misbehave);
+    cmd.env.push(("SG_ON_LOAD".into(), "kill".into()));
+    assert_eq!(run(&cmd).outcome(), RawOutcome::SandboxViolation { syscall: "kill".into() });
+}
+
+/// The soft `RLIMIT_NOFILE`, nice value and CPU affinity mask of process `pid`.
+fn limits_of(pid: libc::pid_t) -> (u64, i32, Vec<bool>) {
+    // SAFETY: valid out-pointers; plain getters on our own child.
+    unsafe {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        assert_eq!(libc::prlimit(pid, libc::RLIMIT_NOFILE, std::ptr::null(), &mut limit), 0);
+        *libc::__errno_location() = 0;
+        let nice = libc::getpriority(libc::PRIO_PROCESS, pid as libc::id_t);
+        let mut cpus: libc::cpu_set_t = std::mem::zeroed();
+        assert_eq!(libc::sched_getaffinity(pid, std::mem::size_of::<libc::cpu_set_t>(), &mut cpus), 0);
+        let mask = (0..libc::CPU_SETSIZE as usize).map(|cpu| libc::CPU_ISSET(cpu, &cpus)).collect();
+        (limit.rlim_cur, nice, mask)
+    }
+}
+
+#[test]
+fn a_constructor_cannot_lower_the_limits_priority_or_affinity_of_another_process() {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root && !probe_layers().iter().any(|l| l.layer.name() == "pid-namespace" && l.state == LayerState::Active) {
+        eprintln!("not root and no PID namespace here: workers share the grader's uid and can reach it; skipping");
+        return;
+    }
+    // The victim is this test's own child, of this test's uid: as an unprivileged grader, the uid its workers have
+    // outside their user namespace.
+    let mut victim = Command::new("sleep").arg("60").spawn().expect("`sleep` runs");
+    let pid = victim.id() as libc::pid_t;
+    let before = limits_of(pid);
+    let mut cmd = calling("sg_neighbours", &fixtures().misbehave);
+    cmd.env.push(("SG_ON_LOAD".into(), "neighbours".into()));
+    cmd.env.push(("SG_TARGET".into(), pid.to_string().into()));
+    let exit = run(&cmd);
+    let after = limits_of(pid);
+    let _ = victim.kill();
+    let _ = victim.wait();
+    assert_eq!(after, before, "the worker changed process {pid}");
+    // The allow-list is in place before the constructor runs: the first attack is a violation.
+    assert_eq!(exit.outcome(), RawOutcome::SandboxViolation { syscall: "prlimit64".into() });
+}
+
+#[test]
+fn concurrent_workers_get_distinct_uids() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("not root: workers are told apart by their PID namespaces, not by uid; skipping");
+        return;
+    }
+    let uids: Vec<(u32, Option<u32>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut cmd = worker("identity", &fixtures().misbehave);
+                    cmd.env.push((ARG.into(), "hold".into()));
+                    let exit = run(&cmd);
+                    (field(&result_text(&exit), "uid").parse().unwrap(), exit.applied.worker_uid)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (uid, leased) in &uids {
+        assert!(is_worker_uid(*uid) && *leased == Some(*uid), "{uids:?}");
+    }
+    let mut distinct: Vec<u32> = uids.iter().map(|(uid, _)| *uid).collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), uids.len(), "workers alive at the same time shared a uid: {uids:?}");
+}
+
+#[test]
+fn workers_get_their_own_namespaces() {
     let exit = run(&worker("namespaces", &fixtures().misbehave));
     let theirs = result_text(&exit);
-    let ours = namespaces();
-    let (their_net, their_ipc) = theirs.split_once(' ').unwrap();
-    let (our_net, our_ipc) = ours.split_once(' ').unwrap();
-    assert_eq!(their_net != our_net, exit.applied.net_namespace, "{theirs} vs {ours}");
-    assert_eq!(their_ipc != our_ipc, exit.applied.ipc_namespace, "{theirs} vs {ours}");
-    let active = |name: &str| probe_layers().iter().any(|l| l.layer.name() == name && l.state == LayerState::Active);
-    assert_eq!(exit.applied.net_namespace, active("net-namespace"));
-    assert_eq!(exit.applied.ipc_namespace, active("ipc-namespace"));
-    // A fresh IPC namespace for every worker.
-    let again = result_text(&run(&worker("namespaces", &fixtures().misbehave)));
-    if exit.applied.ipc_namespace {
-        assert_ne!(again.split_once(' ').unwrap().1, their_ipc);
+    if theirs == "unsupported" {
+        eprintln!("this kernel has no PIDFD_GET_*_NAMESPACE ioctls (Linux 6.11): cannot look from inside; skipping");
+        return;
     }
+    let theirs: Vec<u64> = theirs.split(' ').map(|n| n.parse().unwrap()).collect();
+    let ours = namespaces();
+    let applied = [
+        exit.applied.net_namespace,
+        exit.applied.ipc_namespace,
+        exit.applied.pid_namespace,
+        exit.applied.mount_namespace,
+    ];
+    for (i, name) in NAMESPACES.iter().enumerate() {
+        assert_eq!(theirs[i] != ours[i], applied[i], "{name}: {theirs:?} vs {ours:?}");
+    }
+    let active = |name: &str| probe_layers().iter().any(|l| l.layer.name() == name && l.state == LayerState::Active);
+    for (i, layer) in ["net-namespace", "ipc-namespace", "pid-namespace", "mount-namespace"].iter().enumerate() {
+        assert_eq!(applied[i], active(layer), "{layer}");
+    }
+    // A fresh IPC, PID and mount namespace for every worker (as root, the network namespace is shared). Numbers
+    // of freed namespaces are reused, so compare two workers alive at the same time.
+    let [first, second] = std::thread::scope(|scope| {
+        let hold = || {
+            let mut cmd = worker("namespaces", &fixtures().misbehave);
+            cmd.env.push((ARG.into(), "hold".into()));
+            let text = result_text(&run(&cmd));
+            text.split(' ').map(|n| n.parse().unwrap()).collect::<Vec<u64>>()
+        };
+        let handles = [scope.spawn(hold), scope.spawn(hold)];
+        handles.map(|h| h.join().unwrap())
+    });
+    for i in 1..4 {
+        if applied[i] {
+            assert_ne!(first[i], second[i], "{}", NAMESPACES[i]);
+        }
+    }
+}
+
+#[test]
+fn test_cases_the_grader_and_home_directories_do_not_exist_for_a_worker() {
+    if !probe_layers().iter().any(|l| l.layer.name() == "mount-namespace" && l.state == LayerState::Active) {
+        eprintln!("no private root on this machine (see `schedgrade doctor`): skipping");
+        return;
+    }
+    // The library in a directory of its own, outside the repository: a worker's root shows the directories
+    // above the files it is given by path, and the fixtures live under the repository's target directory.
+    let dir = std::env::temp_dir().join(format!("schedgrade-hidden-paths-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    make_world_readable(&dir);
+    let library = dir.join("misbehave.so");
+    std::fs::copy(&fixtures().misbehave, &library).unwrap();
+    make_world_readable(&library);
+
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
+    let hidden: Vec<PathBuf> = vec![
+        repo.join("testcases"),
+        repo.join("testcases/rr/rr-silberschatz-q4.snap"),
+        repo.join("grading.yaml"),
+        PathBuf::from(env!("CARGO_BIN_EXE_schedgrade")),
+        std::env::current_exe().unwrap(),
+        library.clone(),
+        secret_file(),
+        PathBuf::from("/work"),
+        PathBuf::from("/root"),
+        PathBuf::from("/home"),
+        PathBuf::from("/proc/self/exe"),
+        PathBuf::from("/etc/passwd"),
+    ];
+    // Where the old root hung until the PID namespace's init detached it: nobody may search it, whenever one looks.
+    let old_root = PathBuf::from("/.old-root/work");
+    let visible = [
+        PathBuf::from(schedgrade_kernel::wire::LIBRARY_IN_ROOT),
+        PathBuf::from("/usr/lib"),
+        PathBuf::from("/etc/ld.so.cache"),
+    ];
+    let mut cmd = worker("stat-paths", &library);
+    let lines: Vec<String> =
+        hidden.iter().chain(&visible).chain([&old_root]).map(|p| p.display().to_string()).collect();
+    cmd.env.push((ARG.into(), lines.join("\n").into()));
+    let exit = run(&cmd);
+    let text = result_text(&exit);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let answer = |path: &Path| {
+        let prefix = format!("{}=", path.display());
+        let line = text.lines().find_map(|l| l.strip_prefix(prefix.as_str()));
+        line.unwrap_or_else(|| panic!("{}: no answer in {text}", path.display())).to_owned()
+    };
+    assert!(repo.join("testcases").is_dir() && Path::new(env!("CARGO_BIN_EXE_schedgrade")).exists());
+    for path in &hidden {
+        let host = if path.exists() { "exists on the host" } else { "absent on the host too" };
+        assert_eq!(answer(path), format!("errno{}", libc::ENOENT), "{} ({host}) is visible: {text}", path.display());
+    }
+    for path in &visible {
+        assert_eq!(answer(path), "found", "{text}");
+    }
+    let refused = [format!("errno{}", libc::ENOENT), format!("errno{}", libc::EACCES)];
+    assert!(refused.contains(&answer(&old_root)), "{text}");
 }
 
 #[test]
@@ -536,9 +769,11 @@ fn landlock_denies_reading_files_outside_the_allowed_set() {
     let with = |scenario: &str| {
         let mut cmd = worker(scenario, &fixtures().misbehave);
         cmd.env.push((ARG.into(), secret.clone().into()));
+        // In the worker's private root, or the control could not see it either.
+        cmd.expose.push(secret.clone());
         result_text(&run(&cmd))
     };
-    assert_eq!(with("read-unsandboxed"), "read", "the control: `nobody` may read the file without the sandbox");
+    assert_eq!(with("read-unsandboxed"), "read", "the control: the worker may read the file without Landlock");
     let landlock = probe_layers().into_iter().find(|l| l.layer.name() == "landlock").unwrap();
     if landlock.state == LayerState::Missing {
         eprintln!("landlock is missing here; skipping the sandboxed reads");
@@ -578,45 +813,64 @@ fn an_oversized_result_is_a_bad_result() {
     assert_eq!(exit.result, None);
 }
 
-/// The pid the `grandchild` scenario printed.
-fn grandchild_pid(exit: &WorkerExit) -> i32 {
-    let stdout = String::from_utf8_lossy(&exit.stdout);
-    let pid = stdout.split("grandchild=").nth(1).and_then(|s| s.lines().next());
-    pid.unwrap_or_else(|| panic!("no pid in {stdout:?}")).parse().unwrap()
+/// A `grandchild` scenario whose grandchild is named `tag` (at most 15 bytes), unique in this test process.
+fn grandchild(tag: &str) -> WorkerCommand {
+    let mut cmd = worker("grandchild", &fixtures().misbehave);
+    cmd.env.push((TAG.into(), tag.into()));
+    cmd
 }
 
-/// Waits up to 2 s for `pid` to be gone (reparented, it may linger a moment as a zombie until init reaps it).
-fn assert_dies(pid: i32) {
+/// A process name no other test uses.
+fn unique_tag(test: &str) -> String {
+    format!("{test}{}", std::process::id() % 1_000_000)
+}
+
+/// Waits up to 2 s for every process named `tag` to be gone (reparented, it may linger a moment as a zombie).
+/// The grandchild's pid is in the worker's PID namespace: the test finds it by name.
+fn assert_dies(exit: &WorkerExit, tag: &str) {
+    let stdout = String::from_utf8_lossy(&exit.stdout);
+    assert!(stdout.contains("grandchild="), "the grandchild was not forked: {stdout:?}");
     let deadline = Instant::now() + Duration::from_secs(2);
     loop {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
-        let state = stat.as_deref().and_then(|s| s.rsplit(')').next()).and_then(|r| r.trim().chars().next());
-        if matches!(state, None | Some('Z' | 'X')) {
+        let alive: Vec<String> = std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim_end() == tag))
+            .filter(|e| {
+                let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+                let state = stat.rsplit(')').next().and_then(|r| r.trim().chars().next());
+                !matches!(state, None | Some('Z' | 'X'))
+            })
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        if alive.is_empty() {
             return;
         }
-        assert!(Instant::now() < deadline, "grandchild {pid} survived the group kill: {state:?}");
+        assert!(Instant::now() < deadline, "grandchild `{tag}` survived the group kill: pids {alive:?}");
         std::thread::sleep(Duration::from_millis(10));
     }
 }
 
 #[test]
 fn process_group_kill_reaches_grandchildren() {
-    let mut cmd = worker("grandchild", &fixtures().misbehave);
+    let tag = unique_tag("gc-wall");
+    let mut cmd = grandchild(&tag);
     cmd.limits.wall_ms = 300;
     let exit = run(&cmd);
     assert_eq!(exit.outcome(), RawOutcome::WallTimeout);
-    assert_dies(grandchild_pid(&exit));
+    assert_dies(&exit, &tag);
 }
 
 #[test]
 fn grandchildren_left_behind_by_a_finished_worker_are_killed_at_once() {
-    let mut cmd = worker("grandchild", &fixtures().misbehave);
+    let tag = unique_tag("gc-exit");
+    let mut cmd = grandchild(&tag);
     cmd.env.push((ARG.into(), "exit".into()));
     let exit = run(&cmd);
     assert_eq!(exit.outcome(), RawOutcome::Result(b"done".to_vec()));
     // The grandchild holds stdout and stderr open; without the kill the host would wait for its drain grace.
     assert!(exit.elapsed < Duration::from_millis(900), "{:?}", exit.elapsed);
-    assert_dies(grandchild_pid(&exit));
+    assert_dies(&exit, &tag);
 }
 
 #[test]
@@ -700,7 +954,7 @@ fn a_missing_worker_program_is_a_harness_error() {
 #[test]
 fn every_layer_is_probed_and_missing_ones_warn() {
     let layers = probe_layers();
-    assert_eq!(layers.len(), 8);
+    assert_eq!(layers.len(), 11);
     for layer in &layers {
         eprintln!("{layer}");
     }

@@ -1,5 +1,6 @@
 //! Fixture: tries to read golden traces (and other files) and leak them through a panic message.
-//! Expected verdict: `panicked` with "Permission denied": Landlock refuses every read outside the library.
+//! Expected verdict: `panicked` with "No such file or directory": none of these paths exists in the worker's private
+//! root (and Landlock would refuse the read of anything outside the library that did).
 use schedgrade_contract::{CpuId, Kernel, Pcb, Pid, ReadyReason, Scheduler, SchedulerConfig};
 
 pub struct Fcfs;
