@@ -425,7 +425,7 @@ fn worker_runs_as_an_unprivileged_uid_with_only_the_given_environment() {
     assert!(text.contains("table_null=true"), "{text}");
     let mut env: Vec<&str> = text.split("env=").nth(1).unwrap().split(',').collect();
     env.sort();
-    assert_eq!(env, [schedgrade_kernel::wire::LIBRARY_PATH_ENV, schedgrade_kernel::wire::CPU_BUDGET_ENV, SCENARIO]);
+    assert_eq!(env, [schedgrade_kernel::wire::CPU_BUDGET_ENV, schedgrade_kernel::wire::LIBRARY_PATH_ENV, SCENARIO]);
 }
 
 #[test]
