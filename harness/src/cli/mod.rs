@@ -72,7 +72,8 @@ pub enum Command {
         /// Parallel workers (default: the number of cores).
         #[arg(long)]
         jobs: Option<usize>,
-        /// Build cache (compiled contract, student libraries); must be readable by `nobody` when run as root.
+        /// Build cache (compiled contract, student libraries): a directory you own that nobody else can write
+        /// (default: `$TMPDIR/schedgrade-cache-<uid>`); must be readable by `nobody` when run as root.
         #[arg(long)]
         cache: Option<PathBuf>,
     },
@@ -90,7 +91,7 @@ pub enum Command {
         /// Parallel workers (default: the number of cores).
         #[arg(long)]
         jobs: Option<usize>,
-        /// Build cache.
+        /// Build cache (see `grade --cache`).
         #[arg(long)]
         cache: Option<PathBuf>,
     },
