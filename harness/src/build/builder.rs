@@ -36,12 +36,14 @@ const CONTRACT_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// What a confined build may read besides the toolchain (see `Toolchain::read_paths`), the contract and its own
 /// directory: the C compiler driver, the linker's start files and libraries, and the dynamic loader's
-/// configuration. Measured with `strace -f -e trace=%file` on a build (rustc 1.95, gcc 12, Debian 12): `cc`,
-/// `collect2` and `rust-lld` read `/usr/bin`, `/usr/lib/gcc`, `/usr/lib/x86_64-linux-gnu` and `/etc/ld.so.cache`;
-/// `/usr/libexec` and `/usr/lib64` are where other distributions keep the same files. Deliberately not `/usr`
-/// as a whole (`/usr/local`, `/usr/share`, `/usr/src`), nor `/etc` (`/etc/shadow`, host keys: the grader may run
-/// as root), `/proc` (the environment and command line of the grader's processes), `/home`, `/root`, `/tmp`, the
-/// rest of the cache, or `$CARGO_HOME`. A missing path is skipped.
+/// configuration. Measured with `strace -f -e trace=%file` on a build (rustc 1.95, gcc 12, Debian 12), then by
+/// removing entries until the build failed: `cc`, `collect2` and `rust-lld` read `/usr/bin`, `/usr/lib/gcc` and
+/// `/usr/lib/x86_64-linux-gnu`; `/usr/libexec` and `/usr/lib64` are where other distributions keep the same
+/// files, and GNU `ld` (the linker where `rust-lld` is not the default) reads `/etc/ld.so.conf`. Symbolic links on
+/// the way (`/usr/bin/cc` → `/etc/alternatives/cc`) need no rule. Deliberately not `/usr` as a whole
+/// (`/usr/local`, `/usr/share`, `/usr/src`), nor `/etc` (`/etc/shadow`, host keys: the grader may run as root),
+/// `/proc` (the environment and command line of the grader's processes), `/home`, `/root`, `/tmp`, the rest of
+/// the cache, or `$CARGO_HOME`. A missing path is skipped.
 const SYSTEM_READ: &[&str] = &[
     "/usr/bin",
     "/usr/lib",
@@ -53,7 +55,6 @@ const SYSTEM_READ: &[&str] = &[
     "/etc/ld.so.cache",
     "/etc/ld.so.conf",
     "/etc/ld.so.conf.d",
-    "/etc/alternatives",
 ];
 
 /// How a [`Builder`] runs the compiler.
@@ -312,7 +313,7 @@ impl Builder {
             return Err(self.compiler_error(status, run));
         }
         let compiler_said = if run.errors.is_empty() { tail(&run.stderr, 1024) } else { error_summary(run) };
-        let limit = |what: String| Ok(Err(cap(format!("{what}\n\n{compiler_said}"), SUMMARY_MAX_BYTES)));
+        let limit = |what: String| Ok(Err(self.redact(cap(format!("{what}\n\n{compiler_said}"), SUMMARY_MAX_BYTES))));
         if out_of_memory(run) {
             return limit(format!(
                 "the compiler ran out of memory: the grader gives it {}, and a scheduler needs a tiny fraction of \
@@ -328,13 +329,25 @@ impl Builder {
             ));
         }
         if !run.errors.is_empty() {
-            return Ok(Err(error_summary(run)));
+            return Ok(Err(self.redact(error_summary(run))));
         }
         // No diagnostic, yet the compiler failed on this submission only (the canary built): it crashed on it.
         if run.signal().is_some() || status.code() == Some(101) {
             return limit(format!("the compiler crashed while compiling the submission ({status})"));
         }
         Err(self.compiler_error(status, run))
+    }
+
+    /// A summary for the student without the grader's paths: a linker error, for one, shows the linker's whole
+    /// command line. Also keeps summaries identical across caches and machines.
+    fn redact(&self, summary: String) -> String {
+        let mut summary = summary;
+        for (path, shown) in [(&self.toolchain.sysroot, "<toolchain>"), (&self.cache.root().to_path_buf(), "<cache>")] {
+            if let Some(path) = path.to_str().filter(|p| p.len() > 1) {
+                summary = summary.replace(path, shown);
+            }
+        }
+        summary
     }
 
     fn compiler_error(&self, status: ExitStatus, run: &CompilerRun) -> BuildError {

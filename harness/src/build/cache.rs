@@ -105,12 +105,19 @@ impl Cache {
     /// Checks (see [`prepare_cache_dir`]) and opens the cache at `root`, collecting garbage if nobody else has it
     /// open.
     pub(crate) fn open(root: &Path) -> Result<Cache, BuildError> {
+        // Builds run in their own directory: every path handed to them must be absolute.
+        let root = &std::path::absolute(root).map_err(BuildError::io("locate", root))?;
         prepare_cache_dir(root)?;
         for sub in SUBDIRS {
             let dir = root.join(sub);
-            match fs::DirBuilder::new().mode(if sub == "libs" { CACHE_MODE } else { 0o700 }).create(&dir) {
+            // `libs/` is read by workers running as `nobody`; the rest is the grader's alone. The umask may have
+            // narrowed a new directory's mode, hence the `chmod`.
+            let mode = if sub == "libs" { CACHE_MODE } else { 0o700 };
+            match fs::DirBuilder::new().mode(mode).create(&dir) {
+                Ok(()) => fs::set_permissions(&dir, fs::Permissions::from_mode(mode))
+                    .map_err(BuildError::io("chmod", &dir))?,
                 Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(BuildError::io("create", &dir)(e)),
-                _ => {}
+                Err(_) => {}
             }
             check_owned_private_dir(&dir).map_err(|problem| BuildError::UnsafeCache { path: dir.clone(), problem })?;
         }

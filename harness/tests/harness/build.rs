@@ -539,6 +539,50 @@ fn option_env_reveals_nothing_of_the_grader() {
 }
 
 #[test]
+fn a_linker_error_shows_no_path_of_the_grader() {
+    let submission = submission_with(
+        "link-error",
+        "#[link(name = \"schedgrade_no_such_library\")]\nunsafe extern \"C\" { fn missing(); }\n\
+         #[unsafe(no_mangle)]\npub extern \"C\" fn call() { unsafe { missing() } }",
+    );
+    let summary = expect_failed(sandboxed_builder().build("link-error", &submission).unwrap());
+    assert!(summary.contains("schedgrade_no_such_library"), "{summary}");
+    let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output().unwrap().stdout;
+    let sysroot = String::from_utf8(sysroot).unwrap().trim().to_owned();
+    let cache = cache_dir().to_str().unwrap().to_owned();
+    for path in [sysroot, cache] {
+        assert!(!summary.contains(&path), "`{path}` is shown:\n{summary}");
+    }
+}
+
+/// Marks the arguments of the test binary re-executed in another directory by [`a_relative_cache_path_works`].
+const RELATIVE_MARK: &str = "--schedgrade-build-relative-cache";
+
+/// Does nothing in a normal run. Re-executed with [`RELATIVE_MARK`] (in a directory of its own), builds the
+/// `good` fixture in the cache `./relative` and prints the outcome.
+#[test]
+fn build_in_a_relative_cache() {
+    if env::args_os().any(|arg| arg == RELATIVE_MARK) {
+        let builder = Builder::new("relative", BuilderOptions::default()).unwrap();
+        println!("outcome: {:?}", builder.build("relative", &fixture("good")).unwrap());
+        std::process::exit(0);
+    }
+}
+
+#[test]
+fn a_relative_cache_path_works() {
+    let dir = scratch("relative-cache");
+    let output = Command::new(env::current_exe().unwrap())
+        .args(["--exact", "build::build_in_a_relative_cache", "--nocapture", "--", RELATIVE_MARK])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let library = dir.join("relative/libs");
+    assert!(stdout.contains(&format!("outcome: Built {{ library: \"{}/", library.display())), "{stdout}");
+}
+
+#[test]
 fn other_builds_and_libraries_are_unreadable_from_a_build() {
     let other = expect_built(sandboxed_builder().build("someone-else", &fixture("good")).unwrap());
     // What a concurrent build of another student looks like while it runs.
