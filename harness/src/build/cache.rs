@@ -3,7 +3,7 @@
 //! # Layout
 //!
 //! ```text
-//! <cache>/                 owned by the grader's user, never writable by group or others (checked on every open)
+//! <cache>/                 0700, owned by the grader's user (checked on every open; a looser mode is tightened)
 //!   lock                   flock(2)ed shared by every open `Builder`, exclusively by garbage collection
 //!   locks/<name>           flock(2)ed exclusively while one library or contract is looked up or built
 //!   contract/<fp>/         the embedded contract (`src/`) and its `rlib` (`lib/`); immutable once `ready` exists
@@ -35,9 +35,9 @@ use std::time::{Duration, SystemTime};
 
 use super::BuildError;
 
-/// The mode of the cache directory when the grader creates it. Workers running as `nobody` read the libraries
-/// from `libs/`, so for now the cache must be searchable by others; nothing in it is writable by them.
-const CACHE_MODE: u32 = 0o755;
+/// The mode of the cache and of everything in it: the grader's alone. Other local users must not read students'
+/// sources or libraries; workers receive their library from the grader, not by path.
+const CACHE_MODE: u32 = 0o700;
 
 /// How long an unused library or contract is kept.
 pub const GC_AGE: Duration = Duration::from_secs(24 * 60 * 60);
@@ -67,7 +67,14 @@ pub fn prepare_cache_dir(dir: &Path) -> Result<(), BuildError> {
         Err(e) => return Err(BuildError::io("inspect", dir)(e)),
         Ok(_) => {}
     }
-    check_owned_private_dir(dir).map_err(unsafe_cache)
+    check_owned_private_dir(dir).map_err(unsafe_cache)?;
+    // A cache of an older grader (0755: readable by everyone) is made private; the check above proved it is ours
+    // and nobody else could write into it.
+    let mode = fs::symlink_metadata(dir).map_err(BuildError::io("inspect", dir))?.mode() & 0o777;
+    if mode != CACHE_MODE {
+        fs::set_permissions(dir, fs::Permissions::from_mode(CACHE_MODE)).map_err(BuildError::io("chmod", dir))?;
+    }
+    Ok(())
 }
 
 /// `Err` says why `dir` is not a directory the grader alone controls.
@@ -110,16 +117,13 @@ impl Cache {
         prepare_cache_dir(root)?;
         for sub in SUBDIRS {
             let dir = root.join(sub);
-            // `libs/` is read by workers running as `nobody`; the rest is the grader's alone. The umask may have
-            // narrowed a new directory's mode, hence the `chmod`.
-            let mode = if sub == "libs" { CACHE_MODE } else { 0o700 };
-            match fs::DirBuilder::new().mode(mode).create(&dir) {
-                Ok(()) => fs::set_permissions(&dir, fs::Permissions::from_mode(mode))
-                    .map_err(BuildError::io("chmod", &dir))?,
+            match fs::DirBuilder::new().mode(CACHE_MODE).create(&dir) {
                 Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(BuildError::io("create", &dir)(e)),
-                Err(_) => {}
+                _ => {}
             }
             check_owned_private_dir(&dir).map_err(|problem| BuildError::UnsafeCache { path: dir.clone(), problem })?;
+            // An older grader made `libs/` 0755; the umask may have narrowed a new directory (harmless) or not.
+            fs::set_permissions(&dir, fs::Permissions::from_mode(CACHE_MODE)).map_err(BuildError::io("chmod", &dir))?;
         }
         let open = open_lock_file(&root.join("lock"))?;
         if flock(&open, libc::LOCK_EX | libc::LOCK_NB).is_ok() {
@@ -184,9 +188,9 @@ impl Cache {
             return Err(BuildError::MissingLibrary { path: built.to_owned() });
         }
         let mut copy = || -> io::Result<()> {
-            let mut target = fs::OpenOptions::new().write(true).create_new(true).mode(0o644).open(&temp)?;
+            let mut target = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
             io::copy(&mut io::Read::take(&mut source, max_bytes), &mut target)?;
-            target.set_permissions(fs::Permissions::from_mode(0o644))
+            Ok(())
         };
         let result = copy().map_err(BuildError::io("copy the library to", &temp)).and_then(|()| {
             match fs::hard_link(&temp, &library) {

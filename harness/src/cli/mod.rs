@@ -72,8 +72,8 @@ pub enum Command {
         /// Parallel workers (default: the number of cores).
         #[arg(long)]
         jobs: Option<usize>,
-        /// Build cache (compiled contract, student libraries): a directory you own that nobody else can write
-        /// (default: `$TMPDIR/schedgrade-cache-<uid>`); must be readable by `nobody` when run as root.
+        /// Build cache (compiled contract, student libraries): a directory you own that nobody else can write,
+        /// made private (0700) (default: `$TMPDIR/schedgrade-cache-<uid>`).
         #[arg(long)]
         cache: Option<PathBuf>,
     },

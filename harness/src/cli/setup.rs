@@ -11,8 +11,8 @@ pub fn jobs(jobs: Option<usize>) -> usize {
     jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
 }
 
-/// `--cache`, defaulting to a per-user directory under the system temp dir (workers running as `nobody` read the
-/// libraries from it), shared by runs so the contract is compiled once. It is created if needed and refused
+/// `--cache`, defaulting to a per-user directory under the system temp dir, private to the user (0700) and shared
+/// by runs so the contract is compiled once. It is created if needed and refused
 /// (after printing why, with a hint) unless the grader's user owns it and nobody else can write to it: the exit
 /// code is then returned.
 pub fn cache(cache: Option<PathBuf>) -> Result<PathBuf, i32> {

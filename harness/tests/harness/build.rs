@@ -120,9 +120,11 @@ fn good_submission_builds_and_exports_the_abi_version() {
     let library = expect_built(builder().build("good", &fixture("good")).unwrap());
     assert_eq!(library.parent(), Some(builder().libs_dir().as_path()));
     assert_eq!(library.extension(), Some("so".as_ref()));
-    // The workers run as `nobody`.
-    assert_eq!(fs::metadata(&library).unwrap().permissions().mode() & 0o777, 0o644);
-    assert_eq!(fs::metadata(builder().libs_dir()).unwrap().permissions().mode() & 0o777, 0o755);
+    // The cache is private: other local users read neither sources nor libraries.
+    assert_eq!(fs::metadata(&library).unwrap().permissions().mode() & 0o022, 0);
+    for dir in [builder().cache_dir().to_owned(), builder().libs_dir()] {
+        assert_eq!(fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700, "{}", dir.display());
+    }
 
     // SAFETY: the fixture is our own code; its only initialiser is std's.
     let lib = unsafe { libloading::Library::new(&library) }.unwrap();
@@ -663,12 +665,15 @@ fn a_cache_others_can_write_or_own_is_refused() {
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("refusing the build cache") && stderr.contains("= hint:"), "{stderr}");
 
-    // A missing cache is created, private to the grader; an existing safe one is accepted.
+    // A missing cache is created, private to the grader; an existing safe one is accepted, and made private.
     let fresh = root.join("deep/fresh");
     prepare_cache_dir(&fresh).unwrap();
+    // SAFETY: geteuid has no preconditions.
     assert_eq!(fs::metadata(&fresh).unwrap().uid(), unsafe { libc::geteuid() });
-    assert_eq!(fs::metadata(&fresh).unwrap().permissions().mode() & 0o022, 0);
+    assert_eq!(fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o700);
+    fs::set_permissions(&fresh, fs::Permissions::from_mode(0o755)).unwrap();
     prepare_cache_dir(&fresh).unwrap();
+    assert_eq!(fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o700, "an old 0755 cache is tightened");
 
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
