@@ -1,84 +1,86 @@
-//! Building submissions into `cdylib`s, one at a time, in a shared cache.
+//! Building submissions into `cdylib`s, any number at once, in a cache shared with other graders.
 //!
-//! # Cache layout
+//! One build, in order:
 //!
-//! ```text
-//! <cache>/
-//!   lock             flock(2)ed during every build, so two graders can share a cache
-//!   contract/        the embedded contract crate, rewritten only when the grader's copy changes
-//!   target/          the one CARGO_TARGET_DIR: the contract is compiled once, then reused by every submission
-//!   tmp/             TMPDIR of the compiler and linker, emptied before each build
-//!   crates/<id>/     the canonical Cargo.toml (package `submission_<hash of id>`) plus the student's src/**/*.rs
-//!   libs/<id>.so     the built library, copied out of target/ right after its build (mode 0644, dir 0755)
-//! ```
-//!
-//! Builds are serialised (a mutex, plus the `flock` for other processes): cargo locks the target directory anyway,
-//! and the cache's files (`crates/<id>`, `libs/`) are only ever written by the build holding the lock. Each
-//! submission has its own package name (see `manifest`), so cargo never mistakes one for another, and its library
-//! is copied out to `libs/` right after its build and removed from `target/`.
+//! 1. take the submission's `src/**/*.rs` (see `sources`);
+//! 2. make sure the contract is compiled in the cache (once per grader version and toolchain, and proven able to
+//!    link a library: see [`Builder::warm_up`]);
+//! 3. fingerprint the sources with everything else the library depends on, and lock that fingerprint: a library
+//!    already published under it is the answer, and a concurrent build of the same sources is waited for;
+//! 4. otherwise compile in a private directory of `builds/` (sources, output, `HOME`, `TMPDIR`), confined to it,
+//!    to the toolchain and to the contract, with resource limits, a seccomp deny-list and a neutral environment;
+//! 5. publish the library under its fingerprint, and remove the build directory, whatever happened.
 
-use std::ffi::{OsStr, OsString};
-use std::fs::{self, File};
-use std::os::fd::AsRawFd as _;
-use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Mutex, MutexGuard};
+use std::process::{Command, ExitStatus};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::BuildError;
-use super::cargo::{self, CargoRun, SUMMARY_MAX_BYTES};
-use super::manifest::{WARM_UP_LIB, manifest, package_name};
+use super::cache::{BuildDir, Cache, write_tree};
+use super::compiler::{self, CompilerRun, SUMMARY_MAX_BYTES, cap, tail};
+use super::fingerprint;
+use super::limits::{self, BuildLimits, mib};
+use super::profile::{CANARY_LIB, CONTRACT_RLIB, SUBMISSION_LIB, contract_args, submission_args};
 use super::sandbox::{SANDBOX_FAILED_EXIT, SANDBOX_SUBCOMMAND, SandboxPolicy};
 use super::sources::{self, SourceFile};
-use super::template::{contract_files, sync_tree};
+use super::template::contract_files;
+use super::toolchain::Toolchain;
 
 /// The default time limit of one submission's build.
 pub const DEFAULT_BUILD_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The time limit of compiling the contract into a cold cache (not charged to any submission).
-const WARM_UP_TIMEOUT: Duration = Duration::from_secs(600);
+const CONTRACT_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// The crate that compiles the contract; its name cannot be a student id (those never start with `.`).
-const WARM_UP_CRATE: &str = ".warm-up";
-
-/// Environment variables passed through to cargo. Everything else is dropped: `RUSTFLAGS`, `RUSTC_WRAPPER`,
-/// `CARGO_*` and friends would change what gets built.
-const KEPT_ENV: &[&str] = &["PATH", "HOME", "USER", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "CARGO_HOME"];
-
-/// What the sandboxed build may read besides the toolchain (`$RUSTUP_HOME`, `$CARGO_HOME/bin`, `$CARGO_HOME/config*`)
-/// and the contract: the C toolchain and libraries the linker needs, and the dynamic loader's cache. Deliberately
-/// not `/etc` as a whole (`/etc/shadow`, host keys: the grader may run as root), not `/proc` (the environment and
-/// command line of the grader's processes), not all of `$CARGO_HOME` (registry credentials). Cargo, rustc and the
-/// linker work without them; a missing path is skipped.
+/// What a confined build may read besides the toolchain (see `Toolchain::read_paths`), the contract and its own
+/// directory: the C compiler driver, the linker's start files and libraries, and the dynamic loader's
+/// configuration. Measured with `strace -f -e trace=%file` on a build (rustc 1.95, gcc 12, Debian 12), then by
+/// removing entries until the build failed: `cc`, `collect2` and `rust-lld` read `/usr/bin`, `/usr/lib/gcc` and
+/// `/usr/lib/x86_64-linux-gnu`; `/usr/libexec` and `/usr/lib64` are where other distributions keep the same
+/// files, and GNU `ld` (the linker where `rust-lld` is not the default) reads `/etc/ld.so.conf`. Symbolic links on
+/// the way (`/usr/bin/cc` → `/etc/alternatives/cc`) need no rule. Deliberately not `/usr` as a whole
+/// (`/usr/local`, `/usr/share`, `/usr/src`), nor `/etc` (`/etc/shadow`, host keys: the grader may run as root),
+/// `/proc` (the environment and command line of the grader's processes), `/home`, `/root`, `/tmp`, the rest of
+/// the cache, or `$CARGO_HOME`. A missing path is skipped.
 const SYSTEM_READ: &[&str] = &[
-    "/usr",
+    "/usr/bin",
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/libexec",
+    "/bin",
     "/lib",
     "/lib64",
-    "/lib32",
-    "/bin",
-    "/sbin",
     "/etc/ld.so.cache",
     "/etc/ld.so.conf",
     "/etc/ld.so.conf.d",
-    "/etc/rustup",
 ];
 
-/// How a [`Builder`] runs cargo.
+/// How a [`Builder`] runs the compiler.
 #[derive(Clone, Debug)]
 pub struct BuilderOptions {
     /// The time limit of one build; past it the build's whole process group is killed.
     pub timeout: Duration,
     /// The sandbox launcher, e.g. `[<schedgrade binary>, "__build"]` (see [`Builder::self_launcher`]). The
-    /// builder appends the Landlock policy and the cargo command line. `None` runs cargo unconfined.
+    /// builder appends the Landlock policy and the compiler's command line. `None` runs the compiler without
+    /// Landlock and seccomp (the environment and the resource limits still apply); such libraries are cached apart.
     pub launcher: Option<Vec<OsString>>,
-    /// The cargo program.
-    pub cargo: OsString,
+    /// The `rustc` whose toolchain is used (looked up on `PATH` unless it is a path). Builds run the toolchain's
+    /// real compiler, `<sysroot>/bin/rustc`, never a rustup proxy.
+    pub rustc: OsString,
+    /// The resource limits of every build's processes.
+    pub limits: BuildLimits,
 }
 
 impl Default for BuilderOptions {
     fn default() -> BuilderOptions {
-        BuilderOptions { timeout: DEFAULT_BUILD_TIMEOUT, launcher: None, cargo: OsString::from("cargo") }
+        BuilderOptions {
+            timeout: DEFAULT_BUILD_TIMEOUT,
+            launcher: None,
+            rustc: OsString::from("rustc"),
+            limits: BuildLimits::DEFAULT,
+        }
     }
 }
 
@@ -87,76 +89,39 @@ impl Default for BuilderOptions {
 pub enum BuildOutcome {
     /// The library is ready for the workers.
     Built {
-        /// `<cache>/libs/<id>.so`.
+        /// `<cache>/libs/<fingerprint>.so`: never replaced or removed while it is in use.
         library: PathBuf,
-        /// Wall time of writing the crate, compiling and copying the library out; not the wait for another
+        /// Wall time of writing the sources, compiling and publishing the library; not the wait for another
         /// build, nor the one-off compilation of the contract.
         duration: Duration,
     },
     /// The submission did not build.
     Failed {
         /// What went wrong, for the student: the compiler's first errors, or why the sources were refused, or the
-        /// time limit. At most about 4 KiB.
+        /// limit the compiler hit. At most about 4 KiB.
         summary: String,
         /// Wall time of the attempt.
         duration: Duration,
     },
 }
 
-/// Builds submissions in a cache directory, one at a time.
+/// Builds submissions in a cache directory. `build` may be called from several threads at once.
 #[derive(Debug)]
 pub struct Builder {
-    cache: PathBuf,
+    cache: Cache,
     options: BuilderOptions,
-    /// Serialises builds within the process; the `flock` on `lock_file` does it across processes.
-    state: Mutex<State>,
-    lock_file: File,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    warmed_up: bool,
-}
-
-/// Held while a build runs.
-struct Exclusive<'a> {
-    state: MutexGuard<'a, State>,
-    fd: i32,
-}
-
-impl Drop for Exclusive<'_> {
-    fn drop(&mut self) {
-        // SAFETY: flock(2) on a descriptor we own.
-        unsafe { libc::flock(self.fd, libc::LOCK_UN) };
-    }
+    toolchain: Toolchain,
+    /// The compiled contract's fingerprint and directory, once this builder has made sure it exists.
+    contract: Mutex<Option<(String, PathBuf)>>,
 }
 
 impl Builder {
-    /// Opens (creating it if needed) the build cache at `cache` and writes the embedded contract into it. `cache`
-    /// and `cache/libs` are made world-readable (0755): the workers that load the libraries run as `nobody`.
+    /// Opens (creating it if needed) the build cache at `cache`, refusing a directory that is not the grader's own
+    /// (see [`prepare_cache_dir`](super::prepare_cache_dir)), and resolves the toolchain.
     pub fn new(cache: impl Into<PathBuf>, options: BuilderOptions) -> Result<Builder, BuildError> {
-        let cache = cache.into();
-        for dir in [cache.clone(), cache.join("libs")] {
-            create_dir(&dir)?;
-            fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).map_err(BuildError::io("chmod", &dir))?;
-        }
-        for dir in ["crates", "target", "tmp"] {
-            create_dir(&cache.join(dir))?;
-        }
-        let lock_path = cache.join("lock");
-        let lock_file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(BuildError::io("open", &lock_path))?;
-        let builder = Builder { cache, options, state: Mutex::new(State::default()), lock_file };
-        {
-            let _exclusive = builder.lock()?;
-            let contract = contract_files();
-            sync_tree(&builder.contract_dir(), contract.iter().map(|(rel, bytes)| (*rel, bytes.as_slice())))?;
-        }
-        Ok(builder)
+        let cache = Cache::open(&cache.into())?;
+        let toolchain = Toolchain::resolve(&options.rustc)?;
+        Ok(Builder { cache, options, toolchain, contract: Mutex::new(None) })
     }
 
     /// The launcher that re-executes the running binary as `<exe> __build`; the binary must route that
@@ -168,273 +133,242 @@ impl Builder {
 
     /// The cache directory.
     pub fn cache_dir(&self) -> &Path {
-        &self.cache
+        self.cache.root()
     }
 
-    /// Where built libraries are copied: `<cache>/libs`.
+    /// Where built libraries are published: `<cache>/libs`.
     pub fn libs_dir(&self) -> PathBuf {
-        self.cache.join("libs")
+        self.cache.libs_dir()
     }
 
-    fn contract_dir(&self) -> PathBuf {
-        self.cache.join("contract")
-    }
-
-    fn target_dir(&self) -> PathBuf {
-        self.cache.join("target")
-    }
-
-    fn crate_dir(&self, id: &str) -> PathBuf {
-        self.cache.join("crates").join(id)
-    }
-
-    fn lock(&self) -> Result<Exclusive<'_>, BuildError> {
-        // A poisoned lock only means another build panicked; the cache on disk is still consistent.
-        let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let fd = self.lock_file.as_raw_fd();
-        // SAFETY: flock(2) on a descriptor we own.
-        if unsafe { libc::flock(fd, libc::LOCK_EX) } != 0 {
-            return Err(BuildError::io("lock", self.cache.join("lock"))(std::io::Error::last_os_error()));
-        }
-        Ok(Exclusive { state, fd })
-    }
-
-    /// Compiles the contract into the cache, if it is not already; returns how long that took. [`Builder::build`]
-    /// does this on its first call, outside the submission's time limit.
+    /// Makes sure the contract is compiled in the cache (compiling it, and linking an empty submission against
+    /// it, if no grader of this version and toolchain has); returns how long that took. [`Builder::build`] does
+    /// this on its first call, outside the submission's time limit.
     pub fn warm_up(&self) -> Result<Duration, BuildError> {
-        let mut exclusive = self.lock()?;
-        self.warm_up_locked(&mut exclusive)
-    }
-
-    fn warm_up_locked(&self, exclusive: &mut Exclusive<'_>) -> Result<Duration, BuildError> {
         let start = Instant::now();
-        if exclusive.state.warmed_up {
-            return Ok(Duration::ZERO);
-        }
-        let lib = SourceFile { path: "lib.rs".to_owned(), contents: WARM_UP_LIB.as_bytes().to_vec() };
-        let crate_dir = self.write_crate(WARM_UP_CRATE, &[lib])?;
-        let run = self.run_cargo(&crate_dir, &package_name(WARM_UP_CRATE), WARM_UP_TIMEOUT)?;
-        match run.status {
-            Some(status) if status.success() => {}
-            Some(status) => return Err(self.cargo_error(status, &run)),
-            None => {
-                return Err(BuildError::ContractTimeout { seconds: WARM_UP_TIMEOUT.as_secs() });
-            }
-        }
-        exclusive.state.warmed_up = true;
+        self.contract()?;
         Ok(start.elapsed())
     }
 
-    /// Builds the submission in `student_dir` (only its `src/**/*.rs` is used) for student `id`, and copies the
-    /// library to `<cache>/libs/<id>.so`. Blocks while another build runs.
+    /// Builds the submission in `student_dir` (only its `src/**/*.rs` is used) for student `id`. Blocks while the
+    /// same sources are being built by another thread or grader, then returns their library.
     pub fn build(&self, id: &str, student_dir: &Path) -> Result<BuildOutcome, BuildError> {
         check_id(id)?;
         let start = Instant::now();
-        let failed = |summary: String| Ok(BuildOutcome::Failed { summary, duration: start.elapsed() });
         let sources = match sources::collect(student_dir) {
             Ok(sources) => sources,
-            Err(message) => return failed(message),
+            Err(summary) => return Ok(BuildOutcome::Failed { summary, duration: start.elapsed() }),
         };
-
-        let mut exclusive = self.lock()?;
-        self.warm_up_locked(&mut exclusive)?;
-        // Re-grading unchanged sources reuses the library: same sources, manifest and contract, same build.
-        let library = self.libs_dir().join(format!("{id}.so"));
-        let stamp = self.libs_dir().join(format!("{id}.fingerprint"));
-        let fingerprint = fingerprint(&package_name(id), &sources, &self.options);
-        if library.is_file() && fs::read_to_string(&stamp).ok().as_deref() == Some(fingerprint.as_str()) {
+        let (contract, contract_dir) = self.contract()?;
+        let fingerprint = fingerprint::library(&self.toolchain, &contract, self.confined(), &sources);
+        let library = self.cache.library(&fingerprint);
+        let _building = self.cache.lock(&format!("lib-{fingerprint}"))?;
+        if library.is_file() {
+            self.cache.touch(&library)?;
             return Ok(BuildOutcome::Built { library, duration: start.elapsed() });
-        }
-        // A library from an earlier build of this student must not outlive a failed rebuild.
-        for stale in [&library, &stamp] {
-            match fs::remove_file(stale) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(BuildError::io("remove", stale)(e));
-                }
-                _ => {}
-            }
         }
         // The time limit and the reported duration cover this submission only, not the wait or the warm-up.
         let start = Instant::now();
-        let failed = |summary: String| Ok(BuildOutcome::Failed { summary, duration: start.elapsed() });
-        let crate_dir = self.write_crate(id, &sources)?;
-        let name = package_name(id);
-        let timeout = self.options.timeout;
-        let run = self.run_cargo(&crate_dir, &name, timeout)?;
-        let status = match run.status {
-            None => {
-                return failed(format!(
-                    "build timed out after {}; the grader stops compiling a submission after that long: look for a \
-                     constant, macro or type that never finishes compiling",
-                    seconds(timeout)
-                ));
+        let dir = BuildDir::create(&self.cache, &fingerprint)?;
+        write_tree(&dir.path().join("src"), sources.iter().map(|f: &SourceFile| (f.path.as_str(), &f.contents[..])))?;
+        let policy = self.policy(&contract_dir, &[dir.path()]);
+        let run = self.compile(dir.path(), submission_args(&contract_dir), &policy, self.options.timeout)?;
+        let outcome = match self.judge(&run)? {
+            Ok(()) => {
+                let library = self.cache.publish(
+                    &dir.path().join(SUBMISSION_LIB),
+                    &fingerprint,
+                    self.options.limits.file_bytes,
+                )?;
+                BuildOutcome::Built { library, duration: start.elapsed() }
             }
-            Some(status) => status,
+            Err(summary) => BuildOutcome::Failed { summary, duration: start.elapsed() },
         };
-        if status.success() {
-            let library = self.copy_out(id, &name, &run)?;
-            fs::write(&stamp, &fingerprint).map_err(BuildError::io("write", &stamp))?;
-            return Ok(BuildOutcome::Built { library, duration: start.elapsed() });
-        }
-        if !run.errors.is_empty() {
-            return failed(error_summary(&run));
-        }
-        // No compiler diagnostic, yet rustc failed on the submission (a crash, a linker error cargo reports itself).
-        if run.stderr.contains(&format!("could not compile `{name}`")) {
-            return failed(cargo::cap(
-                format!("the submission did not compile:\n{}", run.stderr.trim_end()),
-                SUMMARY_MAX_BYTES,
-            ));
-        }
-        Err(self.cargo_error(status, &run))
+        drop(dir);
+        Ok(outcome)
     }
 
-    /// Writes `crates/<id>/`: the canonical manifest and exactly `sources` under `src/`.
-    fn write_crate(&self, id: &str, sources: &[SourceFile]) -> Result<PathBuf, BuildError> {
-        let crate_dir = self.crate_dir(id);
-        create_dir(&crate_dir)?;
-        let path = crate_dir.join("Cargo.toml");
-        let manifest = manifest(&package_name(id));
-        if fs::read(&path).ok().as_deref() != Some(manifest.as_bytes()) {
-            fs::write(&path, manifest).map_err(BuildError::io("write", &path))?;
-        }
-        let src = crate_dir.join("src");
-        create_dir(&src)?;
-        sync_tree(&src, sources.iter().map(|f| (f.path.as_str(), f.contents.as_slice())))?;
-        Ok(crate_dir)
+    fn confined(&self) -> bool {
+        self.options.launcher.is_some()
     }
 
-    /// Builds the crate in `crate_dir`, whose library target is `name`.
-    fn run_cargo(&self, crate_dir: &Path, name: &str, timeout: Duration) -> Result<CargoRun, BuildError> {
-        // Whatever a killed build left in TMPDIR goes now.
-        let tmp = self.cache.join("tmp");
-        fs::remove_dir_all(&tmp).map_err(BuildError::io("empty", &tmp))?;
-        create_dir(&tmp)?;
-        let manifest = crate_dir.join("Cargo.toml");
-        let cargo_args: Vec<OsString> = [
-            OsStr::new("build"),
-            OsStr::new("--offline"),
-            OsStr::new("--lib"),
-            OsStr::new("--color=never"),
-            OsStr::new("--message-format=json"),
-            OsStr::new("--manifest-path"),
-            manifest.as_os_str(),
-        ]
-        .into_iter()
-        .map(OsString::from)
-        .collect();
+    /// The compiled contract's fingerprint and directory, compiling it if this grader version has not yet.
+    fn contract(&self) -> Result<(String, PathBuf), BuildError> {
+        // A poisoned lock only means another build panicked; the cache on disk is still consistent.
+        let mut known = self.contract.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = known.as_ref() {
+            return Ok(known.clone());
+        }
+        let fingerprint = fingerprint::contract(&self.toolchain);
+        let dir = self.cache.contract_dir(&fingerprint);
+        let _building = self.cache.lock(&format!("contract-{fingerprint}"))?;
+        let ready = dir.join("ready");
+        if ready.is_file() {
+            self.cache.touch(&ready)?;
+        } else {
+            self.compile_contract(&fingerprint, &dir)?;
+            std::fs::write(&ready, &fingerprint).map_err(BuildError::io("write", &ready))?;
+        }
+        *known = Some((fingerprint, dir));
+        Ok(known.clone().expect("just set"))
+    }
+
+    /// Compiles the contract into `dir`, then the canary against it. Any failure is the grader's.
+    fn compile_contract(&self, fingerprint: &str, dir: &Path) -> Result<(), BuildError> {
+        match std::fs::remove_dir_all(dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(BuildError::io("remove", dir)(e)),
+            _ => {}
+        }
+        let files = contract_files();
+        let sources = files.iter().filter(|(rel, _)| rel.starts_with("src/"));
+        write_tree(dir, sources.map(|(rel, bytes)| (*rel, bytes.as_slice())))?;
+        let lib = dir.join(CONTRACT_RLIB);
+        let lib_dir = lib.parent().expect("the rlib is in a directory");
+        std::fs::create_dir_all(lib_dir).map_err(BuildError::io("create", lib_dir))?;
+
+        let work = BuildDir::create(&self.cache, &format!("contract-{fingerprint}"))?;
+        let mut policy = self.policy(dir, &[work.path(), lib_dir]);
+        policy.read.retain(|path| path != dir);
+        policy.read.push(dir.join("src"));
+        let run = self.compile(work.path(), contract_args(dir), &policy, CONTRACT_TIMEOUT)?;
+        self.expect_success(&run)?;
+
+        // The canary: the empty submission, built exactly as submissions are.
+        write_tree(&work.path().join("src"), [("lib.rs", CANARY_LIB.as_bytes())])?;
+        let policy = self.policy(dir, &[work.path()]);
+        let run = self.compile(work.path(), submission_args(dir), &policy, CONTRACT_TIMEOUT)?;
+        self.expect_success(&run)?;
+        if !work.path().join(SUBMISSION_LIB).is_file() {
+            return Err(BuildError::MissingLibrary { path: work.path().join(SUBMISSION_LIB) });
+        }
+        Ok(())
+    }
+
+    fn expect_success(&self, run: &CompilerRun) -> Result<(), BuildError> {
+        match run.status {
+            None => Err(BuildError::ContractTimeout { seconds: CONTRACT_TIMEOUT.as_secs() }),
+            Some(status) if status.success() => Ok(()),
+            Some(status) => Err(self.compiler_error(status, run)),
+        }
+    }
+
+    /// What a confined build may touch: the toolchain and system libraries (read), the compiled contract (read),
+    /// and `write` (its own directories: read and write). Nothing else: not the student's upload, not other
+    /// builds or libraries, not the test cases or golden traces.
+    fn policy(&self, contract_dir: &Path, write: &[&Path]) -> SandboxPolicy {
+        let mut read: Vec<PathBuf> = SYSTEM_READ.iter().map(PathBuf::from).collect();
+        read.extend(self.toolchain.read_paths());
+        read.push(contract_dir.to_owned());
+        let mut write: Vec<PathBuf> = write.iter().map(|path| path.to_path_buf()).collect();
+        write.push(PathBuf::from("/dev/null"));
+        SandboxPolicy { read, write }
+    }
+
+    /// Runs the compiler with `args` in `dir` (a build directory: `HOME` and `TMPDIR` are inside it).
+    fn compile(
+        &self,
+        dir: &Path,
+        args: Vec<OsString>,
+        policy: &SandboxPolicy,
+        timeout: Duration,
+    ) -> Result<CompilerRun, BuildError> {
+        let rustc = self.toolchain.rustc.as_os_str();
         let (mut command, program) = match &self.options.launcher {
             None => {
-                let mut command = Command::new(&self.options.cargo);
-                command.args(&cargo_args);
-                (command, self.options.cargo.clone())
+                let mut command = Command::new(rustc);
+                command.args(&args);
+                (command, rustc.to_owned())
             }
             Some(launcher) => {
                 let (program, prefix) = launcher.split_first().ok_or_else(|| BuildError::Sandbox {
                     message: "the sandbox launcher command is empty".to_owned(),
                 })?;
                 let mut command = Command::new(program);
-                command.args(prefix).args(self.sandbox_policy(crate_dir).to_args(&self.options.cargo, &cargo_args));
+                command.args(prefix).args(policy.to_args(rustc, &args));
                 (command, program.clone())
             }
         };
-        command.env_clear();
-        for key in KEPT_ENV {
-            if let Some(value) = std::env::var_os(key) {
-                command.env(key, value);
-            }
-        }
-        command
-            .env("CARGO_TARGET_DIR", self.target_dir())
-            .env("CARGO_TERM_COLOR", "never")
-            .env("CARGO_NET_OFFLINE", "true")
-            .env("TMPDIR", &tmp)
-            .env("LC_ALL", "C");
-        // Cargo reads `.cargo/config.toml` in every ancestor of its working directory, and rustup reads
-        // `rust-toolchain.toml` there: from `/`, only the grader's own `$CARGO_HOME` configuration applies.
-        command.current_dir("/");
-        cargo::run(command, &program.to_string_lossy(), name, timeout)
+        command.env_clear().envs(self.toolchain.environment(dir)).current_dir(dir);
+        limits::apply(&mut command, self.options.limits);
+        compiler::run(command, &program.to_string_lossy(), timeout)
     }
 
-    /// What the sandboxed build may touch: the toolchain and system libraries (read), the contract (read), and the
-    /// submission's own crate and the shared target directory (read and write). Nothing else: not the student's
-    /// upload, not other submissions, not the test cases or golden traces.
-    fn sandbox_policy(&self, crate_dir: &Path) -> SandboxPolicy {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        let from_env_or_home = |key: &str, dir: &str| {
-            std::env::var_os(key).map(PathBuf::from).or_else(|| home.as_ref().map(|home| home.join(dir)))
+    /// `Ok(Ok(()))` if the submission built, `Ok(Err(summary))` if it is the submission's fault, `Err` if the
+    /// grader's.
+    fn judge(&self, run: &CompilerRun) -> Result<Result<(), String>, BuildError> {
+        let Some(status) = run.status else {
+            return Ok(Err(format!(
+                "build timed out after {}; the grader stops compiling a submission after that long: look for a \
+                 constant, macro or type that never finishes compiling",
+                seconds(self.options.timeout)
+            )));
         };
-        let mut read: Vec<PathBuf> = SYSTEM_READ.iter().map(PathBuf::from).collect();
-        read.extend(from_env_or_home("RUSTUP_HOME", ".rustup"));
-        if let Some(cargo_home) = from_env_or_home("CARGO_HOME", ".cargo") {
-            read.extend(["bin", "config.toml", "config"].map(|name| cargo_home.join(name)));
+        if status.success() {
+            return Ok(Ok(()));
         }
-        // A cargo given by absolute path may live in a toolchain of its own (`/opt/rust/bin/cargo`): allow its
-        // `bin/` and `lib/` (the sysroot).
-        let cargo = Path::new(&self.options.cargo);
-        if cargo.is_absolute()
-            && let Some(prefix) = cargo.canonicalize().ok().and_then(|p| Some(p.parent()?.parent()?.to_owned()))
-        {
-            read.extend([prefix.join("bin"), prefix.join("lib")]);
+        if self.confined() && status.code() == Some(SANDBOX_FAILED_EXIT) {
+            return Err(BuildError::Sandbox { message: run.stderr.trim().to_owned() });
         }
-        read.push(self.contract_dir());
-        let write = vec![crate_dir.to_owned(), self.target_dir(), self.cache.join("tmp"), PathBuf::from("/dev/null")];
-        SandboxPolicy { read, write }
+        if run.errors.iter().any(|e| e.contains("linker `") && e.contains("not found")) {
+            return Err(self.compiler_error(status, run));
+        }
+        let compiler_said = if run.errors.is_empty() { tail(&run.stderr, 1024) } else { error_summary(run) };
+        let limit = |what: String| Ok(Err(self.redact(cap(format!("{what}\n\n{compiler_said}"), SUMMARY_MAX_BYTES))));
+        if out_of_memory(run) {
+            return limit(format!(
+                "the compiler ran out of memory: the grader gives it {}, and a scheduler needs a tiny fraction of \
+                 that; make large `static`s, `const`s and arrays smaller",
+                mib(self.options.limits.memory_bytes)
+            ));
+        }
+        if run.signal() == Some(libc::SIGXFSZ) {
+            return limit(format!(
+                "the compiler was stopped for writing a file larger than {}, the grader's limit; make large \
+                 `static`s and arrays smaller",
+                mib(self.options.limits.file_bytes)
+            ));
+        }
+        if !run.errors.is_empty() {
+            return Ok(Err(self.redact(error_summary(run))));
+        }
+        // No diagnostic, yet the compiler failed on this submission only (the canary built): it crashed on it.
+        if run.signal().is_some() || status.code() == Some(101) {
+            return limit(format!("the compiler crashed while compiling the submission ({status})"));
+        }
+        Err(self.compiler_error(status, run))
     }
 
-    fn cargo_error(&self, status: std::process::ExitStatus, run: &CargoRun) -> BuildError {
-        if self.options.launcher.is_some() && status.code() == Some(SANDBOX_FAILED_EXIT) {
-            return BuildError::Sandbox { message: run.stderr.trim().to_owned() };
-        }
-        let mut output = run.stderr.trim().to_owned();
-        if output.len() > SUMMARY_MAX_BYTES {
-            let mut start = output.len() - SUMMARY_MAX_BYTES;
-            while !output.is_char_boundary(start) {
-                start += 1;
+    /// A summary for the student without the grader's paths: a linker error, for one, shows the linker's whole
+    /// command line. Also keeps summaries identical across caches and machines.
+    fn redact(&self, summary: String) -> String {
+        let mut summary = summary;
+        for (path, shown) in [(&self.toolchain.sysroot, "<toolchain>"), (&self.cache.root().to_path_buf(), "<cache>")] {
+            if let Some(path) = path.to_str().filter(|p| p.len() > 1) {
+                summary = summary.replace(path, shown);
             }
-            output = format!("[...]{}", &output[start..]);
         }
-        BuildError::Cargo { status, output, cache: self.cache.clone() }
+        summary
     }
 
-    /// Copies the freshly built library `lib<name>.so` to `libs/<id>.so` (atomically, mode 0644), then removes
-    /// it from the target directory: that keeps the cache small, keeps one submission's build from reading
-    /// another's library, and cargo simply rebuilds an output it no longer finds.
-    fn copy_out(&self, id: &str, name: &str, run: &CargoRun) -> Result<PathBuf, BuildError> {
-        let file_name = format!("lib{name}.so");
-        let debug = self.target_dir().join("debug");
-        let built = run
-            .artifacts
-            .iter()
-            .find(|path| path.file_name() == Some(OsStr::new(&file_name)))
-            .cloned()
-            .unwrap_or_else(|| debug.join(&file_name));
-        if !built.is_file() {
-            return Err(BuildError::MissingLibrary { path: built });
-        }
-        let libs = self.libs_dir();
-        let library = libs.join(format!("{id}.so"));
-        let partial = libs.join(format!(".{id}.so.partial"));
-        fs::copy(&built, &partial).map_err(BuildError::io("copy the library to", &partial))?;
-        fs::set_permissions(&partial, fs::Permissions::from_mode(0o644)).map_err(BuildError::io("chmod", &partial))?;
-        fs::rename(&partial, &library).map_err(BuildError::io("rename the library to", &library))?;
-        for output in [built, debug.join(&file_name), debug.join("deps").join(&file_name)] {
-            match fs::remove_file(&output) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(BuildError::io("remove", &output)(e));
-                }
-                _ => {}
-            }
-        }
-        Ok(library)
+    fn compiler_error(&self, status: ExitStatus, run: &CompilerRun) -> BuildError {
+        let output = if run.errors.is_empty() { tail(&run.stderr, SUMMARY_MAX_BYTES) } else { run.errors.join("\n") };
+        BuildError::Compiler { status, output, cache: self.cache.root().to_owned() }
     }
 }
 
-fn create_dir(dir: &Path) -> Result<(), BuildError> {
-    fs::DirBuilder::new().recursive(true).mode(0o755).create(dir).map_err(BuildError::io("create", dir))
+/// Whether the compiler reported, or died of, a failed allocation: the constant evaluator's error, Rust's and
+/// LLVM's allocation-failure messages, or the C library's `ENOMEM` text in a linker error.
+fn out_of_memory(run: &CompilerRun) -> bool {
+    const MARKS: [&str; 4] =
+        ["more memory than available to compiler", "memory allocation of", "out of memory", "cannot allocate memory"];
+    let said = |text: &str| {
+        let text = text.to_ascii_lowercase();
+        MARKS.iter().any(|mark| text.contains(mark))
+    };
+    run.errors.iter().any(|e| said(e)) || said(&run.stderr)
 }
 
-/// Student ids name directories and files in the cache.
+/// Student ids are checked before anything is written for them; they appear in logs and reports.
 fn check_id(id: &str) -> Result<(), BuildError> {
     let valid = (1..=100).contains(&id.len())
         && !id.starts_with('.')
@@ -442,7 +376,7 @@ fn check_id(id: &str) -> Result<(), BuildError> {
     if valid { Ok(()) } else { Err(BuildError::InvalidStudentId { id: id.to_owned() }) }
 }
 
-fn error_summary(run: &CargoRun) -> String {
+fn error_summary(run: &CompilerRun) -> String {
     let mut summary = run.errors.join("\n\n");
     let hidden = run.error_count.saturating_sub(run.errors.len());
     if hidden > 0 {
@@ -451,7 +385,7 @@ fn error_summary(run: &CargoRun) -> String {
             "\n\n({hidden} more error{plural} not shown; run `cargo build` in your crate to see them all)"
         ));
     }
-    cargo::cap(summary, SUMMARY_MAX_BYTES)
+    cap(summary, SUMMARY_MAX_BYTES)
 }
 
 fn seconds(duration: Duration) -> String {
@@ -460,20 +394,4 @@ fn seconds(duration: Duration) -> String {
     } else {
         format!("{:.1} s", duration.as_secs_f64())
     }
-}
-
-/// What a build depends on: the grader version, how cargo is run (the sandbox launcher included: a library built
-/// without Landlock must not stand in for one built under it), the generated manifest, the embedded contract and
-/// template, and every source file (path and bytes). Equal fingerprints give equal libraries.
-fn fingerprint(package: &str, sources: &[SourceFile], options: &BuilderOptions) -> String {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut hasher = DefaultHasher::new();
-    env!("CARGO_PKG_VERSION").hash(&mut hasher);
-    (&options.launcher, &options.cargo).hash(&mut hasher);
-    manifest(package).hash(&mut hasher);
-    super::template_files().hash(&mut hasher);
-    for file in sources {
-        (&file.path, &file.contents).hash(&mut hasher);
-    }
-    format!("{:016x} {} files\n", hasher.finish(), sources.len())
 }

@@ -33,7 +33,7 @@ pub enum BuildError {
 
     /// The student id cannot be used as a file name in the cache.
     #[error(
-        "student id `{id}` cannot name a build directory; use 1 to 100 ASCII letters, digits, `-`, `_`, `.`, `@` or \
+        "student id `{id}` is not valid; use 1 to 100 ASCII letters, digits, `-`, `_`, `.`, `@` or \
          `+`, not starting with `.`"
     )]
     InvalidStudentId {
@@ -41,9 +41,9 @@ pub enum BuildError {
         id: String,
     },
 
-    /// The cargo program (or the sandbox launcher) could not be started.
+    /// The compiler (or the sandbox launcher) could not be started.
     #[error(
-        "cannot run `{program}`: {source}; install the Rust toolchain (`rustup`) and make sure `cargo` is on `PATH`"
+        "cannot run `{program}`: {source}; install the Rust toolchain (`rustup`) and make sure `rustc` is on `PATH`"
     )]
     Spawn {
         /// The program that failed to start.
@@ -51,6 +51,27 @@ pub enum BuildError {
         /// The underlying error.
         #[source]
         source: io::Error,
+    },
+
+    /// The toolchain could not be resolved: `rustc` did not say where it lives or which version it is.
+    #[error("cannot use the Rust toolchain: {message}; check that `rustc --print sysroot` works for the grader's user")]
+    Toolchain {
+        /// What went wrong.
+        message: String,
+    },
+
+    /// The build cache is not a directory the grader alone controls.
+    #[error(
+        "refusing the build cache `{}`: {problem}\n  = hint: pass `--cache DIR` with a directory of your own, or \
+         remove `{}` and run again (it is recreated, private to your user)",
+        path.display(),
+        path.display()
+    )]
+    UnsafeCache {
+        /// The directory refused.
+        path: PathBuf,
+        /// Why.
+        problem: String,
     },
 
     /// The Landlock trampoline could not confine the build.
@@ -64,17 +85,17 @@ pub enum BuildError {
         message: String,
     },
 
-    /// Cargo failed without a compiler error in the submission, so the fault is the grader's (toolchain, cache,
-    /// contract), not the student's.
+    /// The compiler failed in a way that is the grader's fault, not the submission's: the contract or the canary
+    /// did not build, or the linker is missing.
     #[error(
-        "cargo failed without a compiler error in the submission ({status}):\n{output}\nthis is a grader problem: check \
-         the toolchain and the build cache `{}`",
+        "the compiler failed without a fault in the submission ({status}):\n{output}\nthis is a grader problem: \
+         check the toolchain (`rustc`, and `cc` for linking) and the build cache `{}`",
         cache.display()
     )]
-    Cargo {
-        /// Cargo's exit status.
+    Compiler {
+        /// The compiler's exit status.
         status: ExitStatus,
-        /// The end of cargo's diagnostic output.
+        /// The end of its diagnostics.
         output: String,
         /// The build cache in use.
         cache: PathBuf,
@@ -87,8 +108,8 @@ pub enum BuildError {
         seconds: u64,
     },
 
-    /// Cargo reported success but the library is not where it should be.
-    #[error("cargo succeeded but produced no library at `{}`; clear the build cache and try again", path.display())]
+    /// The compiler reported success but the library is not where it should be (or is not a regular file).
+    #[error("the compiler succeeded but left no library at `{}`; this is a grader problem: report it", path.display())]
     MissingLibrary {
         /// Where the library was expected.
         path: PathBuf,

@@ -1,10 +1,16 @@
-//! The Landlock trampoline that confines cargo while it compiles a submission.
+//! The trampoline that confines the compiler while it compiles a submission.
 //!
 //! Student code cannot run at compile time (no build script, no proc macro, no dependency), but it can still *read*
 //! at compile time: `include_str!("/abs/path/golden.snap")` would copy a golden trace into the library. So the
-//! grader does not run cargo directly. It re-executes its own binary as `schedgrade __build <policy> -- cargo ...`;
-//! that process applies a Landlock ruleset to itself and then `exec`s cargo, so cargo, rustc and the linker inherit
-//! the ruleset. (A ruleset cannot be built safely in `pre_exec`, between `fork` and `exec`: it allocates.)
+//! grader does not run the compiler directly. It re-executes its own binary as
+//! `schedgrade __build <policy> -- rustc ...`; that process confines itself and then `exec`s `rustc`, so `rustc`,
+//! the C compiler driver and the linker inherit the confinement. (A ruleset cannot be built safely in `pre_exec`,
+//! between `fork` and `exec`: it allocates.) In order:
+//!
+//! 1. a Landlock ruleset (below);
+//! 2. when running as root, an empty capability bounding set, so that nothing the build `exec`s has a capability:
+//!    not the one to raise the resource limits the builder set (see `limits`), nor to ignore file permissions;
+//! 3. the seccomp deny-list of `seccomp` (no network, no tracing, no namespaces, ...).
 //!
 //! The policy arguments are `--read PATH` and `--write PATH`, repeated, then `--`, then the command:
 //!
@@ -31,8 +37,8 @@ use landlock::{
 /// The hidden subcommand the grader's binary must route to [`exec_sandboxed_build`].
 pub const SANDBOX_SUBCOMMAND: &str = "__build";
 
-/// The exit status of the trampoline when it could not confine or start the command. Cargo itself exits with 101
-/// on a failed build, so the two cannot be confused.
+/// The exit status of the trampoline when it could not confine or start the command. `rustc` exits with 1 on a
+/// compile error and 101 when it crashes, so the two cannot be confused.
 pub const SANDBOX_FAILED_EXIT: i32 = 121;
 
 /// The newest Landlock ABI this code was written for; older kernels get the subset they support.
@@ -98,6 +104,8 @@ pub fn exec_sandboxed_build(args: impl IntoIterator<Item = OsString>) -> ! {
 fn try_exec(args: impl IntoIterator<Item = OsString>) -> Result<Infallible, String> {
     let (policy, program, args) = SandboxPolicy::parse(args)?;
     restrict_self(&policy)?;
+    drop_capabilities()?;
+    super::seccomp::install()?;
     let error = Command::new(&program).args(&args).exec();
     Err(format!("cannot run `{}`: {error}", program.display()))
 }
@@ -126,6 +134,28 @@ fn restrict_self(policy: &SandboxPolicy) -> Result<(), String> {
     }
     if !status.no_new_privs {
         return Err("could not set `no_new_privs`".to_owned());
+    }
+    Ok(())
+}
+
+/// Empties the capability bounding set when running as root: after `exec`, a root process gets only the
+/// capabilities still in it. Without `CAP_SETPCAP` (a root without privileges, in a container) there is nothing to
+/// drop that matters, and the other layers still apply.
+fn drop_capabilities() -> Result<(), String> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(());
+    }
+    for capability in 0.. {
+        // SAFETY: prctl(PR_CAPBSET_DROP) takes a capability number and changes only this process.
+        if unsafe { libc::prctl(libc::PR_CAPBSET_DROP, capability as libc::c_ulong, 0, 0, 0) } != 0 {
+            match io::Error::last_os_error().raw_os_error() {
+                // Past the last capability this kernel knows.
+                Some(libc::EINVAL) => return Ok(()),
+                Some(libc::EPERM) => return Ok(()),
+                _ => return Err(format!("cannot drop capability {capability}: {}", io::Error::last_os_error())),
+            }
+        }
     }
     Ok(())
 }

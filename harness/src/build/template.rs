@@ -4,10 +4,9 @@
 //! grader builds submissions against these copies only, so nothing a student ships — a `Cargo.toml`, a `build.rs`,
 //! dependencies, `.cargo/config.toml`, a `rust-toolchain.toml` — is ever used.
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::BuildError;
 
@@ -98,45 +97,4 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
     let mut file =
         fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(BuildError::io("create", path))?;
     file.write_all(bytes).map_err(BuildError::io("write", path))
-}
-
-/// Makes `dir` hold exactly `files` (relative path, contents). Files whose contents already match are left alone,
-/// so their modification times do not change and cargo does not rebuild them; other files under `dir` are removed.
-pub(crate) fn sync_tree<'a>(
-    dir: &Path,
-    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
-) -> Result<(), BuildError> {
-    let mut wanted = BTreeSet::new();
-    for (rel, bytes) in files {
-        let path = dir.join(rel);
-        wanted.insert(PathBuf::from(rel));
-        if fs::read(&path).is_ok_and(|existing| existing == bytes) {
-            continue;
-        }
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(BuildError::io("create", parent))?;
-        }
-        fs::write(&path, bytes).map_err(BuildError::io("write", &path))?;
-    }
-    remove_unwanted(dir, Path::new(""), &wanted)
-}
-
-fn remove_unwanted(root: &Path, rel_dir: &Path, wanted: &BTreeSet<PathBuf>) -> Result<(), BuildError> {
-    let dir = root.join(rel_dir);
-    for entry in fs::read_dir(&dir).map_err(BuildError::io("read", &dir))? {
-        let entry = entry.map_err(BuildError::io("read", &dir))?;
-        let rel = rel_dir.join(entry.file_name());
-        let path = entry.path();
-        let is_dir = entry.file_type().map_err(BuildError::io("inspect", &path))?.is_dir();
-        if is_dir {
-            if wanted.iter().any(|w| w.starts_with(&rel)) {
-                remove_unwanted(root, &rel, wanted)?;
-            } else {
-                fs::remove_dir_all(&path).map_err(BuildError::io("remove", &path))?;
-            }
-        } else if !wanted.contains(&rel) {
-            fs::remove_file(&path).map_err(BuildError::io("remove", &path))?;
-        }
-    }
-    Ok(())
 }

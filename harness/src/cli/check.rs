@@ -87,7 +87,10 @@ pub fn check(
         }
     };
     let id = setup::student_id(&crate_dir);
-    let cache = setup::cache(cache);
+    let cache = match setup::cache(cache) {
+        Ok(cache) => cache,
+        Err(code) => return code,
+    };
     let (worker_program, launcher) = match (setup::worker_program(), Builder::self_launcher()) {
         (Ok(program), Ok(launcher)) => (program, launcher),
         (Err(e), _) => {

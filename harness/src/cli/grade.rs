@@ -28,7 +28,10 @@ pub fn grade(submissions: &Path, config: &Path, out: &Path, jobs: usize, cache: 
                 return exit_code::BAD_INPUT;
             }
         };
-    let cache = setup::cache(cache);
+    let cache = match setup::cache(cache) {
+        Ok(cache) => cache,
+        Err(code) => return code,
+    };
     let worker_program = match setup::worker_program() {
         Ok(program) => program,
         Err(e) => {

@@ -71,7 +71,8 @@ pub enum Command {
         /// Parallel workers (default: the number of cores).
         #[arg(long)]
         jobs: Option<usize>,
-        /// Build cache (compiled contract, student libraries); must be readable by `nobody` when run as root.
+        /// Build cache (compiled contract, student libraries): a directory you own that nobody else can write,
+        /// made private (0700) (default: `$TMPDIR/schedgrade-cache-<uid>`).
         #[arg(long)]
         cache: Option<PathBuf>,
         /// Log every test that did not pass on stderr, with what depends on the machine's load (its duration, which
@@ -93,7 +94,7 @@ pub enum Command {
         /// Parallel workers (default: the number of cores).
         #[arg(long)]
         jobs: Option<usize>,
-        /// Build cache.
+        /// Build cache (see `grade --cache`).
         #[arg(long)]
         cache: Option<PathBuf>,
         /// Also say which time limit a timed-out test hit first (it depends on the machine's load).

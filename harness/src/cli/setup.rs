@@ -10,12 +10,25 @@ pub fn jobs(jobs: Option<usize>) -> usize {
     jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
 }
 
-/// `--cache`, defaulting to a per-user directory under the system temp dir, reachable by `nobody` (workers read
-/// the libraries from it) and shared by runs so the contract is compiled once.
-pub fn cache(cache: Option<PathBuf>) -> PathBuf {
+/// `--cache`, defaulting to a per-user directory under the system temp dir, private to the user (0700) and shared
+/// by runs so the contract is compiled once. It is created if needed and refused
+/// (after printing why, with a hint) unless the grader's user owns it and nobody else can write to it: the exit
+/// code is then returned.
+pub fn cache(cache: Option<PathBuf>) -> Result<PathBuf, i32> {
     // SAFETY: geteuid has no preconditions.
     let uid = unsafe { libc::geteuid() };
-    cache.unwrap_or_else(|| std::env::temp_dir().join(format!("schedgrade-cache-{uid}")))
+    let cache = cache.unwrap_or_else(|| std::env::temp_dir().join(format!("schedgrade-cache-{uid}")));
+    match crate::build::prepare_cache_dir(&cache) {
+        Ok(()) => Ok(cache),
+        Err(e @ crate::build::BuildError::UnsafeCache { .. }) => {
+            eprintln!("error: {e}");
+            Err(crate::exit_code::BAD_INPUT)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(crate::exit_code::INTERNAL)
+        }
+    }
 }
 
 /// The program workers run: the embedded `schedgrade-worker`.
@@ -34,16 +47,16 @@ pub fn student_id(crate_dir: &Path) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect()
 }
 
-/// Builds one crate as the grader does (sandboxed, with the shared cache): the worker program and the library, or
+/// Builds one crate as the grader does (sandboxed, in the default cache): the worker program and the library, or
 /// (after printing what went wrong) the exit code to return.
 pub fn build_one(crate_dir: &Path) -> Result<(&'static WorkerProgram, PathBuf), i32> {
     use crate::build::{BuildOutcome, Builder, BuilderOptions};
     use crate::exit_code;
-    let cache = cache(None);
+    let cache = cache(None)?;
     let prepared = worker_program().and_then(|worker| {
         let launcher = Builder::self_launcher().map_err(|e| e.to_string())?;
         let options = BuilderOptions { launcher: Some(launcher), ..BuilderOptions::default() };
-        let builder = Builder::new(cache.join("slot-0"), options).map_err(|e| e.to_string())?;
+        let builder = Builder::new(&cache, options).map_err(|e| e.to_string())?;
         Ok((worker, builder))
     });
     let (worker, builder) = match prepared {

@@ -1,5 +1,5 @@
-//! Grading a batch on a rayon pool of `jobs` threads: each thread builds the submissions it takes with its own
-//! builder, and every (submission, test) pair runs in its own sandboxed worker as soon as its submission is built.
+//! Grading a batch on a rayon pool of `jobs` threads: each thread builds the submissions it takes (with one shared
+//! builder), and every (submission, test) pair runs in its own sandboxed worker as soon as its submission is built.
 //! Results are stored by index, so the outputs do not depend on `jobs` or on completion order.
 
 use std::path::PathBuf;
@@ -24,7 +24,7 @@ use crate::verdict::Verdict;
 pub struct BatchOptions {
     /// Worker threads (at least 1).
     pub jobs: usize,
-    /// Where builds are cached (`contract/`, `target/`, `libs/`).
+    /// Where builds are cached (see `build::Builder`).
     pub cache: PathBuf,
     /// The program workers run: the `schedgrade` binary itself.
     pub worker_program: &'static WorkerProgram,
@@ -39,10 +39,6 @@ pub enum BatchError {
     Build(#[from] BuildError),
     #[error("cannot start {jobs} worker threads: {message}\n  = hint: try a smaller `--jobs`")]
     Pool { jobs: usize, message: String },
-    #[error(
-        "workers running as `nobody` cannot reach their files: {0}\n  = hint: pass a `--cache` directory outside `/root`, or run the grader as a regular user"
-    )]
-    Access(String),
 }
 
 enum Built {
@@ -68,11 +64,9 @@ pub fn grade(
         launcher: options.build_launcher.clone(),
         ..BuilderOptions::default()
     };
-    // One builder (and target directory) per worker thread: builds of different submissions then run in
-    // parallel, each reusing its own compiled contract.
-    let builders = (0..jobs)
-        .map(|slot| Builder::new(options.cache.join(format!("slot-{slot}")), build_options.clone()))
-        .collect::<Result<Vec<_>, _>>()?;
+    // One builder for every thread: builds of different submissions run in parallel, each in its own directory,
+    // and builds of the same sources wait for each other.
+    let builder = Builder::new(&options.cache, build_options)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
@@ -84,8 +78,7 @@ pub fn grade(
         submissions
             .into_par_iter()
             .map(|submission| {
-                let builder = &builders[rayon::current_thread_index().unwrap_or(0) % builders.len()];
-                let built = build(builder, &submission, reporter);
+                let built = build(&builder, &submission, reporter);
                 let (tests, build_log) = match &built {
                     Built::Library(library) => {
                         (run_tests(rubric, &plan, options, library, &submission, reporter), None)

@@ -132,7 +132,7 @@ use std::path::PathBuf;
 pub use error::SandboxError;
 pub use host::{AppliedLayers, ExitStatus, WorkerExit, run_worker, signal_name};
 pub use outcome::RawOutcome;
-pub use probe::{Layer, LayerState, LayerStatus, check_worker_access, probe_layers, startup_warnings};
+pub use probe::{Layer, LayerState, LayerStatus, probe_layers, startup_warnings};
 pub use program::WorkerProgram;
 pub use schedgrade_kernel::wire::{VIOLATION_EXIT_CODE, WorkerError};
 pub use worker_uid::{LOCK_DIR, WORKER_UID_BASE, WORKER_UID_COUNT, fallback_lock_dir, is_worker_uid};

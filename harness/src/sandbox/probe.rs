@@ -2,8 +2,6 @@
 
 use std::fmt;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::sync::OnceLock;
 
 use super::isolation::{RootPlan, UserMap, WorkerRoot};
@@ -173,55 +171,6 @@ pub fn startup_warnings(layers: &[LayerStatus]) -> Vec<String> {
             )
         })
         .collect()
-}
-
-/// Checks that a worker running as an unprivileged uid can execute `program` and read `library`: every directory above
-/// them must be searchable by others, `program` executable and `library` readable by others. Returns one
-/// problem per line, empty when all is well or when the grader does not run as root (no privilege drop).
-pub fn check_worker_access(program: &Path, library: Option<&Path>) -> Vec<String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Vec::new();
-    }
-    let mut problems = Vec::new();
-    check_reachable(program, 0o005, "rx", &mut problems);
-    if let Some(library) = library {
-        check_reachable(library, 0o004, "r", &mut problems);
-    }
-    problems
-}
-
-/// Adds to `problems` what keeps other users (the workers) from reaching `path` with the "other" permission `bits`
-/// (`how`).
-fn check_reachable(path: &Path, bits: u32, how: &str, problems: &mut Vec<String>) {
-    let mut add = |problem: String| {
-        if !problems.contains(&problem) {
-            problems.push(problem);
-        }
-    };
-    let path = match path.canonicalize() {
-        Ok(path) => path,
-        Err(e) => {
-            return add(format!("cannot resolve `{}`: {e}; check that it exists", path.display()));
-        }
-    };
-    for dir in path.ancestors().skip(1) {
-        if dir.metadata().is_ok_and(|m| m.permissions().mode() & 0o001 == 0) {
-            add(format!(
-                "`{}` is not searchable by other users, so workers cannot reach `{}`; run `chmod o+x {}` or move the file",
-                dir.display(),
-                path.display(),
-                dir.display()
-            ));
-        }
-    }
-    if path.metadata().is_ok_and(|m| m.permissions().mode() & bits != bits) {
-        add(format!(
-            "`{}` is not {how}-accessible by other users (the workers); run `chmod o+{how} {}`",
-            path.display(),
-            path.display()
-        ));
-    }
 }
 
 /// The namespaces every worker gets, decided once per process.
