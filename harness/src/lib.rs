@@ -44,11 +44,13 @@
 //!
 //! 1. **Load.** [`rubric::load_rubric`] reads `grading.yaml`; [`grade::plan`] expands its suites into tests,
 //!    loading every case ([`case::load_case`]) and its golden trace before any student code runs.
-//! 2. **Build.** [`build::Builder`] copies only `src/**/*.rs` of each submission next to the harness's own
-//!    manifest and contract, and builds offline, with a time limit, under Landlock.
+//! 2. **Build.** [`build::Builder`] takes only `src/**/*.rs` of each submission and compiles it with the
+//!    toolchain's `rustc` against the grader's embedded contract, confined (Landlock, seccomp, no capabilities),
+//!    limited (time, memory, file size) and in a private directory per build, into a private content-addressed cache.
 //! 3. **Run.** [`grade::grade`] runs every (submission, test) pair on a rayon pool. Each pair is one worker
-//!    process ([`sandbox`], [`worker`]) that loads the library, checks its ABI version, and runs [`sim::simulate`]
-//!    with the student's policy ([`policy`]); the trace comes back on a dedicated pipe.
+//!    process ([`sandbox`]): the embedded `schedgrade-worker` program, which holds no reference, loads the library,
+//!    checks its ABI version, and runs [`sim::simulate`] with the student's policy; the trace comes back on a
+//!    dedicated pipe, and the verdict is decided from what the host observed.
 //! 4. **Diff and score.** [`grade::judge`] compares the trace with the golden one; [`grade::score`] applies the
 //!    rubric.
 //! 5. **Report.** [`report::write_all`] writes the gradebook, `summary.json`, `junit.xml`, and per student

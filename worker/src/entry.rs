@@ -19,7 +19,7 @@ use schedgrade_kernel::wire::{CPU_BUDGET_ENV, WorkerError};
 
 use crate::error::SetupError;
 use crate::sandbox::{
-    Enforcement, LoadedLibrary, enter_sandbox, load_library, read_payload, set_cpu_budget, write_error,
+    Enforcement, LoadedLibrary, check_library_reachable, enter_sandbox, load_library, read_payload, set_cpu_budget, write_error,
     write_loading_marker, write_result,
 };
 
@@ -77,6 +77,9 @@ pub fn worker_entry<T>(
         Ok(enforcement) => enforcement,
         Err(e) => fail("sandbox-setup", &e.to_string(), EXIT_SETUP),
     };
+    if let Err(e) = check_library_reachable() {
+        fail("library-unreachable", &e.to_string(), EXIT_SETUP);
+    }
     if write_loading_marker(preload_cpu_us).is_err() {
         finish(EXIT_RESULT);
     }

@@ -218,6 +218,21 @@ pub fn enter_sandbox() -> Result<Enforcement, SetupError> {
 /// x32 guard. The host checks the worker has at least this many more than the grader itself.
 pub const INSTALLED_FILTERS: u32 = if cfg!(target_arch = "x86_64") { 3 } else { 2 };
 
+/// Checks that the library can be opened where [`load_library`] will look, before any student code runs: a library
+/// the worker cannot reach is the grader's failure (a permission or a private root gone wrong), never the student's.
+pub fn check_library_reachable() -> Result<(), LoadError> {
+    let path = library_path();
+    let mut magic = [0u8; 4];
+    std::fs::File::open(&path)
+        .and_then(|mut file| file.read_exact(&mut magic))
+        .map_err(|e| LoadError::Open { path, reason: e.to_string() })
+}
+
+/// Where [`load_library`] finds the library: [`LIBRARY_PATH_ENV`], or the descriptor's `/proc` link.
+fn library_path() -> PathBuf {
+    std::env::var_os(LIBRARY_PATH_ENV).map_or_else(|| PathBuf::from(format!("/proc/self/fd/{LIBRARY_FD}")), PathBuf::from)
+}
+
 /// Tells the host that student code may run from now on. Step 4. `preload_cpu_us` is what [`set_cpu_budget`]
 /// returned: the host adds it to the student's CPU budget when it judges a CPU timeout.
 pub fn write_loading_marker(preload_cpu_us: u64) -> io::Result<()> {

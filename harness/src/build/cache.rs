@@ -38,6 +38,9 @@ use super::BuildError;
 /// The mode of the cache and of everything in it: the grader's alone. Other local users must not read students'
 /// sources or libraries; workers receive their library from the grader, not by path.
 const CACHE_MODE: u32 = 0o700;
+/// A published library: read-only, for everyone who can reach it (only the grader's user, and the worker that gets
+/// it bound into its private root).
+const LIBRARY_MODE: u32 = 0o444;
 
 /// How long an unused library or contract is kept.
 pub const GC_AGE: Duration = Duration::from_secs(24 * 60 * 60);
@@ -190,6 +193,9 @@ impl Cache {
         let mut copy = || -> io::Result<()> {
             let mut target = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
             io::copy(&mut io::Read::take(&mut source, max_bytes), &mut target)?;
+            // Readable by the worker's uid, which reaches it only through the bind in its private root: the cache
+            // directory (0700) keeps every other user out. Set explicitly, whatever the umask.
+            target.set_permissions(fs::Permissions::from_mode(LIBRARY_MODE))?;
             Ok(())
         };
         let result = copy().map_err(BuildError::io("copy the library to", &temp)).and_then(|()| {
