@@ -5,15 +5,30 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use harness::fuzzing;
 use harness::rubric::{MAX_RUBRIC_BYTES, lint, load_rubric};
 
 /// Mutated inputs per target, on top of the corpus itself.
 const MUTATIONS: usize = 3000;
-/// The slowest a single input may be in this (debug) build.
+/// The most CPU time a single input may take in this (debug) build.
 const SLOWEST: Duration = Duration::from_secs(5);
+
+/// CPU time of the calling thread so far. Time bounds are on CPU time, not wall-clock time: the tests run in
+/// parallel on a small machine, and a busy machine must not fail them.
+fn thread_cpu() -> Duration {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `t` is a valid timespec to write to; the clock exists on every Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// CPU time spent since `start` (a [`thread_cpu`] reading).
+fn cpu_since(start: Duration) -> Duration {
+    thread_cpu().saturating_sub(start)
+}
 
 /// A fresh directory of this test's own, removed when dropped.
 struct PrivateDir(PathBuf);
@@ -149,7 +164,7 @@ fn replay(name: &str, seed: u64, keep: &Path, target: impl Fn(&[u8])) {
     }
     let mut slowest = (Duration::ZERO, String::new());
     for (label, input) in &inputs {
-        let started = Instant::now();
+        let started = thread_cpu();
         if catch_unwind(AssertUnwindSafe(|| target(input))).is_err() {
             let path = keep.join(format!("crash-{name}"));
             std::fs::write(&path, input).unwrap();
@@ -162,8 +177,9 @@ fn replay(name: &str, seed: u64, keep: &Path, target: impl Fn(&[u8])) {
                 saved.display()
             );
         }
-        if started.elapsed() > slowest.0 {
-            slowest = (started.elapsed(), label.clone());
+        let took = cpu_since(started);
+        if took > slowest.0 {
+            slowest = (took, label.clone());
         }
     }
     assert!(slowest.0 < SLOWEST, "`{name}` took {:?} on {}: inputs must load in bounded time", slowest.0, slowest.1);
@@ -208,9 +224,9 @@ fn glob_with_many_double_stars_took_exponential_time() {
         "suites:\n  - {{ name: deep, cases: [\"testcases/{stars}nothing.yaml\", \"testcases/{stars}two.yaml\", \"{}x.yaml\"], points: 1 }}\n",
         "**/*/".repeat(300)
     );
-    let started = Instant::now();
+    let started = thread_cpu();
     let rubric = rubric_in_tree(&dir, &text).unwrap_or_else(|e| panic!("{e}"));
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert!(cpu_since(started) < Duration::from_secs(2), "took {:?}", cpu_since(started));
     let matched = |glob: usize| -> Vec<String> {
         rubric.suites[0].cases[glob]
             .matches
@@ -236,9 +252,9 @@ fn long_dependency_chain_overflowed_the_stack() {
     }
     assert!(text.len() < MAX_RUBRIC_BYTES);
     let rubric = rubric_in_tree(&dir, &text).unwrap_or_else(|e| panic!("{e}"));
-    let started = Instant::now();
+    let started = thread_cpu();
     let findings = lint(&rubric, &rubric.root);
-    assert!(started.elapsed() < Duration::from_secs(30), "lint took {:?}", started.elapsed());
+    assert!(cpu_since(started) < Duration::from_secs(30), "lint took {:?}", cpu_since(started));
     let cycles: Vec<_> = findings.iter().filter(|f| f.code == "dependency-cycle").collect();
     assert_eq!(cycles.len(), 1, "the one cycle through all {n} suites");
     assert!(cycles[0].message.starts_with("`depends_on` forms a cycle: `s0` -> `s1` -> "), "{}", cycles[0].message);
@@ -258,9 +274,9 @@ fn many_dependency_cycles_took_quadratic_time_and_memory() {
     }
     assert!(text.len() < MAX_RUBRIC_BYTES);
     let rubric = rubric_in_tree(&dir, &text).unwrap_or_else(|e| panic!("{e}"));
-    let started = Instant::now();
+    let started = thread_cpu();
     let findings = lint(&rubric, &rubric.root);
-    assert!(started.elapsed() < Duration::from_secs(10), "lint took {:?}", started.elapsed());
+    assert!(cpu_since(started) < Duration::from_secs(10), "lint took {:?}", cpu_since(started));
     let cycles = findings.iter().filter(|f| f.code == "dependency-cycle").count();
     assert!((1..=20).contains(&cycles), "{cycles} cycles reported");
     let whole = format!("... ({n} suites in all) -> `s0`");
@@ -277,9 +293,11 @@ fn rubric_of_hundreds_of_mib_was_accepted() {
     assert!(e.to_string().contains("more than the limit of 1048576 bytes (1 MiB)"), "{e}");
 }
 
-/// Loads a generated case in a debug build, and says how long it took.
-fn load_generated(text: &str) -> Result<harness::case::Case, harness::case::CaseError> {
-    harness::case::parse_case(text, Path::new("generated.yaml"))
+/// Loads a generated case in a debug build, and says how much CPU time it took.
+fn load_generated(text: &str) -> (Result<harness::case::Case, harness::case::CaseError>, Duration) {
+    let started = thread_cpu();
+    let result = harness::case::parse_case(text, Path::new("generated.yaml"));
+    (result, cpu_since(started))
 }
 
 /// An mlq case with `n` named queues and `n` processes whose `class` is given by `class(i)`.
@@ -292,28 +310,30 @@ fn mlq_case(n: usize, class: impl Fn(usize) -> String) -> String {
     text
 }
 
-/// Large enough to exercise the paths that were quadratic, small enough to parse in a few seconds in a debug build.
-/// These tests check the results at that size; they are not timed (times depend on what else the machine runs):
-/// an input that is slow again is caught by libFuzzer's per-input `-timeout` in `.ci/run` and the long runs.
-const MANY: usize = 10_000;
+/// Large enough that a quadratic step takes minutes, small enough to parse in a few seconds in a debug build.
+const MANY: usize = 20_000;
+/// CPU time, generous for a debug build; the quadratic versions took minutes.
+const BOUNDED: Duration = Duration::from_secs(20);
 
 #[test]
 fn mlq_class_by_name_scanned_every_queue_for_each_process() {
-    // Only quadratic in time, not a hang: twice as many, and twice the bound. On a busy 2-core machine the linear
-    // load took 23 s, the quadratic one 42 s for half as many (so about 170 s for these).
-    let n = 2 * MANY;
-    let result = load_generated(&mlq_case(n, |_| format!("q{}", n - 1)));
+    // Only quadratic in time, not a hang: three times as many, and twice the bound. The quadratic version took
+    // about 30 s of CPU for 40 000 (so over a minute for these); the linear one takes about 10 s in a debug build.
+    let n = 3 * MANY;
+    let (result, took) = load_generated(&mlq_case(n, |_| format!("q{}", n - 1)));
     let case = result.unwrap_or_else(|e| panic!("{e}"));
     assert!(case.processes.iter().all(|p| p.class as usize == n - 1));
+    assert!(took < 2 * BOUNDED, "took {took:?}");
 }
 
 #[test]
 fn unknown_mlq_class_names_each_compared_with_every_queue_name() {
-    let result = load_generated(&mlq_case(MANY, |i| format!("zz{i}")));
+    let (result, took) = load_generated(&mlq_case(MANY, |i| format!("zz{i}")));
     let e = result.expect_err("no such queues");
     assert_eq!(e.diagnostics.len(), harness::case::MAX_DIAGNOSTICS + 1, "the limit, then a note");
     assert!(e.hint().unwrap().contains(&format!("... ({MANY} queues)")), "{:?}", e.hint());
     assert!(e.to_string().len() < 200_000, "the errors stay small");
+    assert!(took < BOUNDED, "took {took:?}");
 }
 
 #[test]
@@ -324,9 +344,10 @@ fn unknown_completion_names_each_compared_with_every_process_name() {
     }
     let completion: Vec<String> = (0..MANY).map(|i| format!("X{i}: 1")).collect();
     text.push_str(&format!("expect: {{completion: {{{}}}}}\n", completion.join(", ")));
-    let result = load_generated(&text);
+    let (result, took) = load_generated(&text);
     let e = result.expect_err("no such processes");
     assert_eq!(e.first().code, "unknown-process");
+    assert!(took < BOUNDED, "took {took:?}");
 }
 
 #[test]
@@ -340,8 +361,9 @@ fn typo_suggestions_for_long_names_took_quadratic_time() {
     }
     let completion: Vec<String> = (0..200).map(|i| format!("{}: 1", long("b", i))).collect();
     text.push_str(&format!("expect: {{completion: {{{}}}}}\n", completion.join(", ")));
-    let result = load_generated(&text);
+    let (result, took) = load_generated(&text);
     let e = result.expect_err("no such processes");
     assert_eq!(e.first().code, "unknown-process");
+    assert!(took < BOUNDED, "took {took:?}");
     assert_eq!(harness::case::closest("fcsf", ["fcfs", "rr"]), Some("fcfs"), "short typos still get a suggestion");
 }
