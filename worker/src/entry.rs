@@ -19,8 +19,8 @@ use schedgrade_kernel::wire::{CPU_BUDGET_ENV, WorkerError};
 
 use crate::error::SetupError;
 use crate::sandbox::{
-    Enforcement, LoadedLibrary, check_library_reachable, enter_sandbox, load_library, read_payload, set_cpu_budget, write_error,
-    write_loading_marker, write_result,
+    Enforcement, LoadedLibrary, check_library_reachable, enter_sandbox, load_library, read_payload, set_cpu_budget,
+    write_error, write_loading_marker, write_result,
 };
 
 /// Exit code: the result was sent.

@@ -230,7 +230,8 @@ pub fn check_library_reachable() -> Result<(), LoadError> {
 
 /// Where [`load_library`] finds the library: [`LIBRARY_PATH_ENV`], or the descriptor's `/proc` link.
 fn library_path() -> PathBuf {
-    std::env::var_os(LIBRARY_PATH_ENV).map_or_else(|| PathBuf::from(format!("/proc/self/fd/{LIBRARY_FD}")), PathBuf::from)
+    std::env::var_os(LIBRARY_PATH_ENV)
+        .map_or_else(|| PathBuf::from(format!("/proc/self/fd/{LIBRARY_FD}")), PathBuf::from)
 }
 
 /// Tells the host that student code may run from now on. Step 4. `preload_cpu_us` is what [`set_cpu_budget`]
