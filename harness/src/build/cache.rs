@@ -210,6 +210,17 @@ impl Cache {
         result
     }
 
+    /// A published library is used again: refreshed like [`Cache::touch`], and given [`LIBRARY_MODE`] if an older
+    /// grader published it with another (the worker must be able to open its bind).
+    pub(crate) fn reuse_library(&self, library: &Path) -> Result<(), BuildError> {
+        let mode = fs::metadata(library).map_err(BuildError::io("inspect", library))?.permissions().mode() & 0o7777;
+        if mode != LIBRARY_MODE {
+            fs::set_permissions(library, fs::Permissions::from_mode(LIBRARY_MODE))
+                .map_err(BuildError::io("chmod", library))?;
+        }
+        self.touch(library)
+    }
+
     /// Whatever is at `path` (a library or a contract's `ready` mark) was used just now: garbage collection keeps
     /// it for another [`GC_AGE`].
     pub(crate) fn touch(&self, path: &Path) -> Result<(), BuildError> {
