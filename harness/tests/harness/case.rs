@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use harness::case::{
-    Burst, Case, CaseError, Expectations, MAX_DIAGNOSTICS, MAX_FILE_BYTES, Machine, ProcessSpec, SwitchCost, Ties,
-    discover_cases, load_case, parse_case, testcase_schema,
+    Case, CaseError, Expectations, MAX_DIAGNOSTICS, MAX_FILE_BYTES, Machine, Op, ProcessSpec, Program, SwitchCost,
+    Ties, discover_cases, load_case, parse_case, testcase_schema,
 };
 use schedgrade_contract::{Aging, Between, PolicyKind, Predict, PriorityOrder, QueueConfig, SchedulerConfig};
 
@@ -25,8 +25,8 @@ fn load_error(dir: &str, name: &str) -> CaseError {
     }
 }
 
-fn process(name: &str, arrival: u64, bursts: Vec<Burst>) -> ProcessSpec {
-    ProcessSpec { name: name.to_string(), arrival, priority: 0, class: 0, tickets: 1, bursts }
+fn process(name: &str, arrival: u64, ops: Vec<Op>) -> ProcessSpec {
+    ProcessSpec { name: name.to_string(), arrival, priority: 0, class: 0, tickets: 1, program: Program::from(ops) }
 }
 
 #[test]
@@ -44,9 +44,9 @@ fn textbook_rr_case_round_trips() {
             io_devices: None,
         },
         processes: vec![
-            ProcessSpec { priority: 3, ..process("P1", 0, vec![Burst::Cpu(24)]) },
-            process("P2", 0, vec![Burst::Cpu(3)]),
-            process("P3", 0, vec![Burst::Cpu(3)]),
+            ProcessSpec { priority: 3, ..process("P1", 0, vec![Op::Cpu(24)]) },
+            process("P2", 0, vec![Op::Cpu(3)]),
+            process("P3", 0, vec![Op::Cpu(3)]),
         ],
         expect: Some(Expectations {
             source: Some("Silberschatz 10e, §5.3.4".to_string()),
@@ -55,7 +55,9 @@ fn textbook_rr_case_round_trips() {
             avg_response: None,
             makespan: Some(30),
             completion: vec![("P1".to_string(), 30), ("P2".to_string(), 7), ("P3".to_string(), 10)],
+            outcome: None,
         }),
+        objects: Vec::new(),
     };
     assert_eq!(case, expected);
 }
@@ -84,14 +86,11 @@ fn full_mlq_case_round_trips() {
             io_devices: Some(1),
         },
         processes: vec![
-            process("daemon", 0, vec![Burst::Cpu(5), Burst::Io(10), Burst::Cpu(2)]),
-            ProcessSpec {
-                priority: -2,
-                class: 1,
-                ..process("editor", 1, vec![Burst::Cpu(3), Burst::Io(4), Burst::Cpu(1)])
-            },
-            ProcessSpec { class: 2, tickets: 7, ..process("batch.job_1", 2, vec![Burst::Cpu(40)]) },
+            process("daemon", 0, vec![Op::Cpu(5), Op::Io(10), Op::Cpu(2)]),
+            ProcessSpec { priority: -2, class: 1, ..process("editor", 1, vec![Op::Cpu(3), Op::Io(4), Op::Cpu(1)]) },
+            ProcessSpec { class: 2, tickets: 7, ..process("batch.job_1", 2, vec![Op::Cpu(40)]) },
         ],
+        objects: Vec::new(),
         expect: None,
     };
     assert_eq!(case, expected);
@@ -104,7 +103,7 @@ fn defaults_are_filled_in() {
     assert_eq!(mlfq.scheduler.quanta, vec![2, 4, 8]);
     assert_eq!(mlfq.scheduler.allotments, vec![2, 4, 8], "allotments default to one quantum per level");
     assert_eq!((mlfq.scheduler.boost, mlfq.scheduler.io_stay, mlfq.scheduler.io_bump), (50, true, false));
-    assert_eq!(mlfq.processes[0].bursts, vec![Burst::Cpu(30)], "`burst: N` means `bursts: [cpu N]`");
+    assert_eq!(mlfq.processes[0].program, Program::from(vec![Op::Cpu(30)]), "`burst: N` means `bursts: [cpu N]`");
     assert_eq!(
         mlfq.machine,
         Machine { cpus: 1, context_switch: SwitchCost::default(), ties: Ties::ArrivalsFirst, io_devices: None }
@@ -444,7 +443,8 @@ fn million_process_case_parses() {
     let elapsed = started.elapsed();
     eprintln!("{} processes, {} bytes, parsed in {elapsed:.2?}", case.processes.len(), text.len());
     assert_eq!(case.processes.len(), n);
-    assert_eq!(case.processes[n - 1].bursts, vec![Burst::Cpu(1 + (n as u64 - 1) % 7), Burst::Io(2), Burst::Cpu(1)]);
+    let last = vec![Op::Cpu(1 + (n as u64 - 1) % 7), Op::Io(2), Op::Cpu(1)];
+    assert_eq!(case.processes[n - 1].program, Program::from(last));
 }
 
 #[test]
