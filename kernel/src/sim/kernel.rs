@@ -460,8 +460,12 @@ impl<'c, 's> Kernel<'c, 's> {
         c.state = CpuState::Running { pid, slice_end, burst_end: now };
         c.last = Some(pid);
         self.emit(Some(cpu), pid, Transition::Dispatch { slice, level });
-        self.set_segment(cpu, SegmentKind::Run { pid, level });
-        self.execute(cpu, pid, slice_end)
+        self.execute(cpu, pid, slice_end)?;
+        // A run that ended at once (rule O2) takes no time and gets no segment, so the runs around it can merge.
+        if matches!(self.world.cpus[cpu].state, CpuState::Running { pid: running, .. } if running == pid) {
+            self.set_segment(cpu, SegmentKind::Run { pid, level });
+        }
+        Ok(())
     }
 
     /// Takes `pid` off `cpu` and accounts for the run; the caller decides where it goes.
