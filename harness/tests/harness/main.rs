@@ -7,6 +7,7 @@ mod fixtures;
 mod golden;
 mod grading;
 mod kernel;
+mod objects;
 mod report_text;
 mod rubric;
 mod sandbox;
