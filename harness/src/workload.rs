@@ -3,7 +3,7 @@
 
 use schedgrade_contract::{PolicyKind, QueueConfig, SchedulerConfig, Tick};
 
-use crate::case::{Burst, Case, Machine, ProcessSpec, SwitchCost, Ties};
+use crate::case::{Case, Machine, Op, ProcessSpec, SwitchCost, Ties};
 
 struct SplitMix64(u64);
 
@@ -55,11 +55,11 @@ pub fn generate(policy: PolicyKind, n: usize, seed: u64) -> Case {
             let mut work = 0;
             for b in 0..cpu_bursts {
                 if b > 0 {
-                    bursts.push(Burst::Io(rng.between(1, 20)));
+                    bursts.push(Op::Io(rng.between(1, 20)));
                 }
                 let cpu = rng.between(1, 12);
                 work += cpu;
-                bursts.push(Burst::Cpu(cpu));
+                bursts.push(Op::Cpu(cpu));
             }
             let spec = ProcessSpec {
                 name: format!("p{i}"),
@@ -67,7 +67,7 @@ pub fn generate(policy: PolicyKind, n: usize, seed: u64) -> Case {
                 priority: rng.between(0, 9) as i64,
                 class: (rng.next() % 2) as u32,
                 tickets: rng.between(1, 100),
-                bursts,
+                program: bursts.into(),
             };
             // Mean gap ≈ work / 0.9, so the CPU is ~90% utilised.
             arrival += rng.between(0, work * 20 / 9);
@@ -86,6 +86,7 @@ pub fn generate(policy: PolicyKind, n: usize, seed: u64) -> Case {
             io_devices: None,
         },
         processes,
+        objects: Vec::new(),
         expect: None,
     }
 }

@@ -40,6 +40,9 @@ pub enum WorkerEnd {
     Faulted { time: u64, hook: String, kind: FaultKind, message: String },
     /// A hook broke the contract.
     Violated { time: u64, hook: String, message: String },
+    /// The workload deadlocked (rule O11): the trace up to the deadlock is the run's result, compared like a
+    /// completed run's. `cycle` names the processes of the first cycle, if one formed.
+    Deadlock { time: u64, cycle: Vec<String> },
     /// The library's ABI version differs, or a symbol is missing.
     AbiMismatch { message: String },
     /// The library does not export the case's policy.
@@ -114,6 +117,10 @@ pub fn respond(
             message: fault.message,
         },
         RunEnd::Violated(v) => WorkerEnd::Violated { time: v.time, hook: v.hook.as_str().into(), message: v.message },
+        RunEnd::Deadlock(report) => WorkerEnd::Deadlock {
+            time: report.time,
+            cycle: report.cycle.iter().map(|&pid| text::process_name(case, pid).to_owned()).collect(),
+        },
     };
     let full_text =
         prepared.full_text.then(|| text::render(case, &recorder.events, &recorder.segments, &metrics, &result.end));

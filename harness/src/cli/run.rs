@@ -66,7 +66,8 @@ pub fn run(path: &Path, implementation: &str, format: Format) -> i32 {
         return exit_code::INTERNAL;
     }
     match end {
-        RunEnd::Completed => exit_code::SUCCESS,
+        // A deadlock is the workload's outcome (rule O11), not a failure of the policy.
+        RunEnd::Completed | RunEnd::Deadlock(_) => exit_code::SUCCESS,
         RunEnd::Faulted { .. } | RunEnd::Violated(_) => exit_code::TESTS_FAILED,
     }
 }
@@ -104,7 +105,7 @@ fn run_submission(path: &Path, case: &crate::case::Case, crate_dir: &Path, forma
                 }
             }
             match response.end {
-                WorkerEnd::Completed => exit_code::SUCCESS,
+                WorkerEnd::Completed | WorkerEnd::Deadlock { .. } => exit_code::SUCCESS,
                 _ => exit_code::TESTS_FAILED,
             }
         }

@@ -24,7 +24,9 @@ fn message(text: &str) -> String {
 
 fn unbounded_verdict(response: &WorkerResponse, golden: &Golden) -> Verdict {
     match &response.end {
-        WorkerEnd::Completed => {
+        // A deadlock is an outcome of the workload (rule O11): the run's trace is compared like a completed one's,
+        // so the student's scheduler is judged only on what it decided.
+        WorkerEnd::Completed | WorkerEnd::Deadlock { .. } => {
             let diffed = &response.trace[..response.trace.len().min(golden.trace.len() + AFTER)];
             match first_divergence(&golden.trace, diffed) {
                 None => Verdict::Passed,

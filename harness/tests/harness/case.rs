@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use harness::case::{
-    Burst, Case, CaseError, Expectations, MAX_DIAGNOSTICS, MAX_FILE_BYTES, Machine, ProcessSpec, SwitchCost, Ties,
-    discover_cases, load_case, parse_case, testcase_schema,
+    Case, CaseError, Expectations, ExpectedOutcome, MAX_DIAGNOSTICS, MAX_FILE_BYTES, MAX_TOTAL_OPERATIONS, Machine,
+    ObjId, ObjectKind, ObjectSpec, Op, ProcessSpec, Program, Step, SwitchCost, Ties, WakeOrder, discover_cases,
+    load_case, parse_case, testcase_schema,
 };
 use schedgrade_contract::{Aging, Between, PolicyKind, Predict, PriorityOrder, QueueConfig, SchedulerConfig};
 
@@ -25,8 +26,8 @@ fn load_error(dir: &str, name: &str) -> CaseError {
     }
 }
 
-fn process(name: &str, arrival: u64, bursts: Vec<Burst>) -> ProcessSpec {
-    ProcessSpec { name: name.to_string(), arrival, priority: 0, class: 0, tickets: 1, bursts }
+fn process(name: &str, arrival: u64, ops: Vec<Op>) -> ProcessSpec {
+    ProcessSpec { name: name.to_string(), arrival, priority: 0, class: 0, tickets: 1, program: Program::from(ops) }
 }
 
 #[test]
@@ -44,9 +45,9 @@ fn textbook_rr_case_round_trips() {
             io_devices: None,
         },
         processes: vec![
-            ProcessSpec { priority: 3, ..process("P1", 0, vec![Burst::Cpu(24)]) },
-            process("P2", 0, vec![Burst::Cpu(3)]),
-            process("P3", 0, vec![Burst::Cpu(3)]),
+            ProcessSpec { priority: 3, ..process("P1", 0, vec![Op::Cpu(24)]) },
+            process("P2", 0, vec![Op::Cpu(3)]),
+            process("P3", 0, vec![Op::Cpu(3)]),
         ],
         expect: Some(Expectations {
             source: Some("Silberschatz 10e, §5.3.4".to_string()),
@@ -55,7 +56,9 @@ fn textbook_rr_case_round_trips() {
             avg_response: None,
             makespan: Some(30),
             completion: vec![("P1".to_string(), 30), ("P2".to_string(), 7), ("P3".to_string(), 10)],
+            outcome: None,
         }),
+        objects: Vec::new(),
     };
     assert_eq!(case, expected);
 }
@@ -84,14 +87,11 @@ fn full_mlq_case_round_trips() {
             io_devices: Some(1),
         },
         processes: vec![
-            process("daemon", 0, vec![Burst::Cpu(5), Burst::Io(10), Burst::Cpu(2)]),
-            ProcessSpec {
-                priority: -2,
-                class: 1,
-                ..process("editor", 1, vec![Burst::Cpu(3), Burst::Io(4), Burst::Cpu(1)])
-            },
-            ProcessSpec { class: 2, tickets: 7, ..process("batch.job_1", 2, vec![Burst::Cpu(40)]) },
+            process("daemon", 0, vec![Op::Cpu(5), Op::Io(10), Op::Cpu(2)]),
+            ProcessSpec { priority: -2, class: 1, ..process("editor", 1, vec![Op::Cpu(3), Op::Io(4), Op::Cpu(1)]) },
+            ProcessSpec { class: 2, tickets: 7, ..process("batch.job_1", 2, vec![Op::Cpu(40)]) },
         ],
+        objects: Vec::new(),
         expect: None,
     };
     assert_eq!(case, expected);
@@ -104,7 +104,7 @@ fn defaults_are_filled_in() {
     assert_eq!(mlfq.scheduler.quanta, vec![2, 4, 8]);
     assert_eq!(mlfq.scheduler.allotments, vec![2, 4, 8], "allotments default to one quantum per level");
     assert_eq!((mlfq.scheduler.boost, mlfq.scheduler.io_stay, mlfq.scheduler.io_bump), (50, true, false));
-    assert_eq!(mlfq.processes[0].bursts, vec![Burst::Cpu(30)], "`burst: N` means `bursts: [cpu N]`");
+    assert_eq!(mlfq.processes[0].program, Program::from(vec![Op::Cpu(30)]), "`burst: N` means `bursts: [cpu N]`");
     assert_eq!(
         mlfq.machine,
         Machine { cpus: 1, context_switch: SwitchCost::default(), ties: Ties::ArrivalsFirst, io_devices: None }
@@ -129,6 +129,53 @@ fn defaults_are_filled_in() {
     let fcfs =
         parse_case("scheduler: { policy: stride }\nprocesses: [{ name: A, burst: 1 }]\n", Path::new("s.yaml")).unwrap();
     assert_eq!((fcfs.scheduler.quantum, fcfs.scheduler.stride_constant), (Some(1), 10_000));
+}
+
+#[test]
+fn programs_with_objects_and_loops_round_trip() {
+    let case = load_valid("sync-program.yaml");
+    let (m, s) = (ObjId(0), ObjId(1));
+    assert_eq!(
+        case.objects,
+        vec![
+            ObjectSpec { name: "m".into(), kind: ObjectKind::Mutex, initial: 0, wake: WakeOrder::Fifo },
+            ObjectSpec { name: "s".into(), kind: ObjectKind::Semaphore, initial: 2, wake: WakeOrder::Priority },
+        ]
+    );
+    let inner =
+        Step::Repeat { times: 2, body: vec![Step::Op(Op::Lock(m)), Step::Op(Op::Cpu(2)), Step::Op(Op::Unlock(m))] };
+    let expected = vec![
+        Step::Op(Op::Cpu(1)),
+        Step::Repeat { times: 3, body: vec![Step::Op(Op::Wait(s)), inner, Step::Op(Op::Signal(s))] },
+        Step::Op(Op::Yield),
+        Step::Op(Op::Io(4)),
+    ];
+    assert_eq!(case.processes[0].program.steps(), expected);
+    assert_eq!(case.processes[0].program, Program::new(&expected), "flattening is deterministic");
+    assert_eq!(case.processes[1].program, Program::from(vec![Op::Lock(m), Op::Unlock(m)]));
+    assert_eq!(case.expect.as_ref().and_then(|e| e.outcome), Some(ExpectedOutcome::Deadlock));
+    // The loops unroll lazily, in execution order: 1 + 3 × (1 + 2 × 3 + 1) + 2 operations.
+    let ops: Vec<Op> = case.processes[0].program.ops().collect();
+    assert_eq!(ops.len(), 27);
+    assert_eq!(&ops[..6], &[Op::Cpu(1), Op::Wait(s), Op::Lock(m), Op::Cpu(2), Op::Unlock(m), Op::Lock(m)]);
+    assert_eq!(&ops[24..], &[Op::Signal(s), Op::Yield, Op::Io(4)]);
+    assert_eq!(case.processes[0].program.totals(), (27, 1 + 12 + 4));
+}
+
+#[test]
+fn a_loop_costs_its_body_not_its_iterations() {
+    // 10^9 × 10^9 iterations would be 10^18 operations: refused from the loop counts, in microseconds.
+    let nested = "scheduler: { policy: fcfs }\nprocesses:\n  - { name: P, program: [{ repeat: 1000000000, do: [{ repeat: 1000000000, do: [yield, cpu 1] }] }] }\n";
+    let started = std::time::Instant::now();
+    let err = parse_case(nested, Path::new("bomb.yaml")).unwrap_err();
+    assert!(started.elapsed().as_secs() < 5);
+    assert_eq!(err.first().code, "too-large", "{err}");
+    assert!(err.message().contains(&MAX_TOTAL_OPERATIONS.to_string()), "{err}");
+    // A loop right at the bound loads, and its program stays four instructions long.
+    let big = "scheduler: { policy: fcfs }\nprocesses:\n  - { name: P, program: [{ repeat: 50000000, do: [cpu 1, yield] }] }\n";
+    let case = parse_case(big, Path::new("big.yaml")).unwrap();
+    assert_eq!(case.processes[0].program.code().len(), 4);
+    assert_eq!(case.processes[0].program.totals(), (100_000_000, 50_000_000));
 }
 
 /// One expected problem: line, column, code, message.
@@ -222,6 +269,53 @@ const ERROR_TABLE: &[(&str, &[Problem])] = &[
         ],
     ),
     ("deep-nesting.yaml", &[(4, 46, "too-complex", "the YAML is nested more than 32 levels deep")]),
+    (
+        "bad-operation.yaml",
+        &[
+            (6, 9, "bad-operation", "bad operation `lok m`: unknown operation `lok`"),
+            (7, 9, "bad-operation", "bad operation `Lock m`: write `lock` in lowercase"),
+            (8, 9, "bad-operation", "bad operation `lock`: `lock` takes 1 argument, found 0"),
+            (9, 9, "bad-operation", "bad operation `yield 2`: `yield` takes no argument, found 1"),
+            (10, 9, "bad-operation", "bad operation `cpu x`: `x` is not a number of ticks"),
+            (11, 9, "too-small", "`cpu` must last at least 1 tick, found `cpu 0`"),
+            (12, 9, "bad-operation", "bad operation: expected an operation such as `cpu 5`, found 7"),
+        ],
+    ),
+    (
+        "bad-object-use.yaml",
+        &[
+            (4, 27, "wrong-object-kind", "`lock s`: `s` is a semaphore, but `lock` needs a mutex"),
+            (4, 35, "wrong-object-kind", "`wait mutex_a`: `mutex_a` is a mutex, but `wait` needs a semaphore"),
+            (4, 49, "unknown-object", "`lock mutex_b` names `mutex_b`, which is not an object of this case"),
+            (4, 63, "unknown-object", "`signal t` names `t`, which is not an object of this case"),
+        ],
+    ),
+    (
+        "bad-objects.yaml",
+        &[
+            (3, 21, "key-not-for-kind", "`initial` is not used by a `mutex`"),
+            (4, 6, "missing-key", "missing `initial` in this semaphore"),
+            (5, 14, "unknown-value", "unknown `kind` value `condvar`"),
+            (6, 3, "bad-name", "invalid object name `bad name`"),
+            (6, 36, "unknown-value", "unknown `wake` value `random`"),
+        ],
+    ),
+    (
+        "bad-repeat.yaml",
+        &[
+            (5, 19, "too-small", "`repeat` must be at least 1, found 0"),
+            (6, 26, "empty-list", "the `do` of a `repeat` block must not be empty"),
+            (7, 9, "missing-key", "missing `do` in this `repeat` block"),
+        ],
+    ),
+    (
+        "program-conflicts.yaml",
+        &[
+            (3, 17, "conflicting-keys", "`program` and `bursts` are both given"),
+            (4, 33, "bad-burst", "bad burst `lock m`: expected `cpu N` or `io N`"),
+            (5, 26, "empty-list", "`program` must not be empty"),
+        ],
+    ),
 ];
 
 #[test]
@@ -273,6 +367,20 @@ fn hints_say_what_to_do() {
     );
     assert_eq!(hint("duplicate-names.yaml", 0), "process names must be unique; `P1` is first used on line 3");
     assert_eq!(hint("mlq-class-out-of-range.yaml", 0), "`scheduler.queues` has 2 queues: classes are numbered 0 to 1");
+    assert_eq!(hint("bad-operation.yaml", 1), "write `lock m`");
+    assert!(hint("bad-operation.yaml", 0).starts_with("did you mean `lock m`? write an operation as `cpu N`, `io N`"));
+    assert_eq!(hint("bad-object-use.yaml", 0), "a semaphore takes `wait s` and `signal s`");
+    assert_eq!(hint("bad-object-use.yaml", 2), "did you mean `lock mutex_a`?");
+    assert_eq!(
+        hint("program-conflicts.yaml", 1),
+        "`lock` is an operation of `program:`; `bursts:` takes only `cpu N` or `io N`: rename `bursts` to `program`"
+    );
+    let undeclared = "scheduler: { policy: fcfs }\nprocesses: [{ name: P, program: [wait full] }]\n";
+    let err = parse_case(undeclared, Path::new("u.yaml")).unwrap_err();
+    assert_eq!(
+        err.hint(),
+        Some("declare it under `objects:`, e.g. `objects: { full: { kind: semaphore, initial: 0 } }`")
+    );
     assert_eq!(
         hint("key-not-for-policy.yaml", 0),
         "remove `quantum`, or choose a policy that uses it: `rr`, `lottery` or `stride`"
@@ -421,6 +529,19 @@ fn schema_testcase_is_up_to_date() {
                 .into()
         )
     );
+    // One alternative per operation descriptor, then the loop: the table drives the schema.
+    let steps = schema.pointer("/definitions/Step/anyOf").and_then(|s| s.as_array()).expect("program steps");
+    assert_eq!(steps.len(), harness::case::OPS.len() + 1);
+    for (step, spec) in steps.iter().zip(harness::case::OPS) {
+        assert_eq!(step["examples"][0], spec.example, "{step}");
+    }
+    assert_eq!(steps.last().unwrap()["$ref"], "#/definitions/Repeat");
+    // Per-kind rules of objects come from the loader's table: a semaphore needs `initial`, a mutex forbids it.
+    let kinds = schema.pointer("/definitions/Object/allOf").and_then(|r| r.as_array()).expect("object rules");
+    let kind =
+        |name: &str| kinds.iter().find(|r| r.pointer("/if/properties/kind/const") == Some(&name.into())).unwrap();
+    assert_eq!(kind("semaphore").pointer("/then/required/0"), Some(&"initial".into()));
+    assert_eq!(kind("mutex").pointer("/then/properties/initial"), Some(&false.into()));
     check_schema("testcase.schema.json", &schema);
 }
 
@@ -444,7 +565,8 @@ fn million_process_case_parses() {
     let elapsed = started.elapsed();
     eprintln!("{} processes, {} bytes, parsed in {elapsed:.2?}", case.processes.len(), text.len());
     assert_eq!(case.processes.len(), n);
-    assert_eq!(case.processes[n - 1].bursts, vec![Burst::Cpu(1 + (n as u64 - 1) % 7), Burst::Io(2), Burst::Cpu(1)]);
+    let last = vec![Op::Cpu(1 + (n as u64 - 1) % 7), Op::Io(2), Op::Cpu(1)];
+    assert_eq!(case.processes[n - 1].program, Program::from(last));
 }
 
 #[test]

@@ -56,6 +56,42 @@ fn run_json_and_summary_formats_have_the_documented_keys() {
 }
 
 #[test]
+fn a_deadlocked_run_exits_0_with_its_report() {
+    let case = "testcases/sync/sync-partial-deadlock.yaml";
+    let out = schedgrade(&["run", case]);
+    assert_eq!(out.status.code(), Some(0), "a deadlock is the workload's outcome, not a failure: {}", stderr(&out));
+    assert!(
+        stdout(&out).contains("outcome: deadlock at t=5: cycle B -> A -> B; blocked A (n, owner B), B (m, owner A)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = schedgrade(&["run", case, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid json");
+    assert_eq!(json["outcome"], "deadlock");
+    assert_eq!(
+        json["deadlock"],
+        serde_json::json!({
+            "time": 5,
+            "cycle": ["B", "A"],
+            "blocked": [
+                { "name": "A", "waits_for": "n", "held_by": "B" },
+                { "name": "B", "waits_for": "m", "held_by": "A" },
+            ],
+        })
+    );
+    let blocked = json["trace"].as_array().unwrap().iter().find(|e| e["to"] == "blocked" && e["reason"] == "lock");
+    assert_eq!(blocked.unwrap()["owner"], "B", "the JSON events name the object and its owner");
+
+    // The same run in a sandboxed worker, with a student's round robin: the worker reports the deadlock as an
+    // outcome, and the trace is the golden one.
+    let out = schedgrade(&["run", case, "--impl", "examples/submissions/reference-solution"]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    let golden = std::fs::read_to_string(repo().join("testcases/sync/sync-partial-deadlock.snap")).unwrap();
+    let body = harness::grade::golden::snapshot_body(&golden);
+    assert_eq!(stdout(&out).trim_end(), body.trim_end());
+}
+
+#[test]
 fn bad_case_reports_file_line_column_and_hint_with_exit_3() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-bad-case");
     std::fs::create_dir_all(&dir).unwrap();

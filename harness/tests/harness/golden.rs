@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use harness::case::{Case, discover_cases, load_case};
+use harness::case::{Case, ExpectedOutcome, discover_cases, load_case};
 use harness::policy::{reference_table, run_case};
 use harness::sim::RunEnd;
 use harness::trace::{Metrics, Recorder, text};
@@ -68,8 +68,20 @@ fn every_case_matches_its_golden_trace_and_published_numbers() {
             }
         };
         let (rendered, metrics, end) = render_reference(&case);
-        if end != RunEnd::Completed {
-            failures.push(format!("{}: the reference did not complete: {}", path.display(), text::describe_end(&end)));
+        // A case that deadlocks says so (`expect: { outcome: deadlock }`), so that no workload deadlocks by mistake.
+        let want = case.expect.as_ref().and_then(|e| e.outcome).unwrap_or(ExpectedOutcome::Completed);
+        let got = match end {
+            RunEnd::Completed => Some(ExpectedOutcome::Completed),
+            RunEnd::Deadlock(_) => Some(ExpectedOutcome::Deadlock),
+            RunEnd::Faulted { .. } | RunEnd::Violated(_) => None,
+        };
+        if got != Some(want) {
+            failures.push(format!(
+                "{}: the reference should end `{}`, but: {}",
+                path.display(),
+                want.as_str(),
+                text::describe_end_in(&case, &end)
+            ));
         }
         if render_reference(&case).0 != rendered {
             failures.push(format!("{}: two runs gave different traces (rule S2)", path.display()));

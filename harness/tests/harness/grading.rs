@@ -36,6 +36,16 @@ fn identical_traces_pass_and_the_first_difference_is_located() {
 }
 
 #[test]
+fn a_deadlocked_run_is_judged_on_its_trace_like_a_completed_one() {
+    let expected = golden(&["a", "b"]);
+    let deadlock = || WorkerEnd::Deadlock { time: 5, cycle: vec!["B".into(), "A".into()] };
+    assert_eq!(judge_response(&response(deadlock(), &["a", "b"]), &expected), Verdict::Passed);
+    assert!(matches!(judge_response(&response(deadlock(), &["a", "c"]), &expected), Verdict::WrongTrace { .. }));
+    // A deadlock the golden run did not have shows up in the trace, as its first missing or extra line.
+    assert!(matches!(judge_response(&response(deadlock(), &["a"]), &expected), Verdict::WrongTrace { .. }));
+}
+
+#[test]
 fn a_truncated_trace_diverges_where_it_ends() {
     let d = first_divergence(&["a", "b", "c"], &["a", "b"]).expect("differs");
     assert_eq!((d.index, d.actual.len(), d.expected.clone(), d.actual_len), (2, 0, vec!["c".to_owned()], 2));

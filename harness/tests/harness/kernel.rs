@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use harness::case::{Burst, Case, Machine, ProcessSpec, SwitchCost, Ties};
+use harness::case::{Case, Machine, Op, ProcessSpec, Program, SwitchCost, Ties};
 use harness::policy::run_case;
 use harness::sim::RunEnd;
 use harness::trace::{Metrics, Recorder, text};
@@ -132,8 +132,8 @@ static FORGETFUL: AbiTable = schedgrade_contract::export::table::<Forgetful>(Pol
 static STUB: AbiTable = schedgrade_contract::export::table::<Stub>(PolicyKind::Fcfs);
 static PANICS: AbiTable = schedgrade_contract::export::table::<Panics>(PolicyKind::Fcfs);
 
-fn process(name: &str, arrival: Tick, bursts: &[Burst]) -> ProcessSpec {
-    ProcessSpec { name: name.into(), arrival, priority: 0, class: 0, tickets: 1, bursts: bursts.to_vec() }
+fn process(name: &str, arrival: Tick, ops: &[Op]) -> ProcessSpec {
+    ProcessSpec { name: name.into(), arrival, priority: 0, class: 0, tickets: 1, program: Program::from(ops.to_vec()) }
 }
 
 fn case(policy: PolicyKind, quantum: Option<Tick>, processes: Vec<ProcessSpec>) -> Case {
@@ -151,6 +151,7 @@ fn case(policy: PolicyKind, quantum: Option<Tick>, processes: Vec<ProcessSpec>) 
             io_devices: None,
         },
         processes,
+        objects: Vec::new(),
         expect: None,
     }
 }
@@ -167,7 +168,7 @@ fn trace(case: &Case, table: &'static AbiTable) -> (Vec<String>, RunEnd, Metrics
     (lines, result.end, metrics)
 }
 
-use Burst::{Cpu, Io};
+use Op::{Cpu, Io};
 
 #[test]
 fn fcfs_with_idle_gap_and_io_follows_s3_and_s13() {

@@ -8,6 +8,7 @@ mod fuzz;
 mod golden;
 mod grading;
 mod kernel;
+mod objects;
 mod report_text;
 mod rubric;
 mod sandbox;

@@ -7,7 +7,12 @@
 //! processes:
 //!   - { name: P1, arrival: 0, priority: 3, bursts: [cpu 24] }
 //!   - { name: P2, arrival: 2, bursts: [cpu 3, io 2, cpu 1] }
+//!   - { name: P3, program: [cpu 1, lock m, { repeat: 2, do: [cpu 2, io 1] }, unlock m] }
+//! objects: { m: { kind: mutex } }   # optional
 //! ```
+//!
+//! A program is `bursts:` (CPU and I/O, alternating) or `program:` (every operation of [`OPS`], in any order, and
+//! `repeat` loops); both become a [`Program`].
 //!
 //! Every problem is reported as a [`Diagnostic`] with file, line, column, message and hint; a file with several
 //! semantic problems gets all of them (up to [`MAX_DIAGNOSTICS`]). Limits are the constants below; every key's
@@ -21,9 +26,12 @@
 mod diag;
 mod discover;
 mod model;
+mod ops;
+mod program;
 mod raw;
 mod schema;
 mod validate;
+mod validate_program;
 mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -34,10 +42,15 @@ pub use diag::{Diagnostic, Severity, Snippet, closest, edit_distance};
 #[doc(hidden)]
 pub use discover::source_text;
 pub use discover::{DiscoverError, discover_cases};
-pub use model::{Burst, Case, Expectations, Machine, ProcessSpec, SwitchCost, Ties};
+pub use model::{
+    Case, Expectations, ExpectedOutcome, Machine, ObjectKind, ObjectSpec, ProcessSpec, SwitchCost, Ties, WakeOrder,
+};
+pub use ops::{Arg, ArgKind, OPS, OpSpec, spec_of};
+pub use program::{Cursor, Instr, ObjId, Op, Program, Step};
 pub use raw::MAX_TICK;
 pub use schema::testcase_schema;
-pub use validate::{MAX_CPUS, MAX_DIAGNOSTICS, MAX_PRIORITY, MAX_TOTAL_TICKS};
+pub use validate::{MAX_CPUS, MAX_DIAGNOSTICS, MAX_PRIORITY, MAX_TOTAL_OPERATIONS, MAX_TOTAL_TICKS};
+pub use validate_program::{MAX_REPEAT, MAX_SEMAPHORE};
 pub use yaml::{MAX_ALIAS_REPLAYED_EVENTS, MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES};
 
 #[doc(hidden)] // for the rubric loader, which shares the diagnostics machinery

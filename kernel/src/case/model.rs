@@ -1,7 +1,10 @@
 //! The validated, in-memory form of a test case. Everything the kernel reads comes from here, and every value has
-//! already been checked by the loader: names are unique, lengths are positive, programs alternate CPU and I/O.
+//! already been checked by the loader: names are unique, lengths are positive, every object a program names is
+//! declared with the right kind, and `bursts:` programs alternate CPU and I/O.
 
 use schedgrade_contract::{SchedulerConfig, Tick};
+
+use super::program::Program;
 
 /// One test case: a workload, a machine and a scheduler configuration.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,6 +21,8 @@ pub struct Case {
     pub machine: Machine,
     /// The processes, in input order: a process's pid is its index here.
     pub processes: Vec<ProcessSpec>,
+    /// The synchronisation objects, in input order: an [`super::ObjId`] is an index here.
+    pub objects: Vec<ObjectSpec>,
     /// Published results the reference must reproduce (textbook worked examples).
     pub expect: Option<Expectations>,
 }
@@ -64,15 +69,6 @@ impl Ties {
     }
 }
 
-/// One operation of a program.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Burst {
-    /// Compute for this many ticks.
-    Cpu(Tick),
-    /// Wait for I/O for this many ticks (plus any time queued for a device).
-    Io(Tick),
-}
-
 /// One process of the workload.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProcessSpec {
@@ -86,8 +82,81 @@ pub struct ProcessSpec {
     pub class: u32,
     /// Lottery tickets / stride share (default 1... or as given).
     pub tickets: u64,
-    /// The program: starts and ends with a CPU burst and alternates CPU and I/O.
-    pub bursts: Vec<Burst>,
+    /// The program (`program:`, or `bursts:`, which starts and ends with a CPU burst and alternates CPU and I/O).
+    pub program: Program,
+}
+
+/// A synchronisation object, declared under `objects:`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectSpec {
+    /// Unique name, shown in traces.
+    pub name: String,
+    pub kind: ObjectKind,
+    /// A semaphore's initial value (always 0 for a mutex).
+    pub initial: u64,
+    /// Which waiter a wake-up picks (rule O5).
+    pub wake: WakeOrder,
+}
+
+/// What an object is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// A lock with an owner (rule O8).
+    Mutex,
+    /// A counting semaphore (rule O7).
+    Semaphore,
+}
+
+impl ObjectKind {
+    /// Every kind, in the order the format documents them.
+    pub const ALL: [ObjectKind; 2] = [ObjectKind::Mutex, ObjectKind::Semaphore];
+
+    /// The name used in test cases and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Mutex => "mutex",
+            ObjectKind::Semaphore => "semaphore",
+        }
+    }
+}
+
+/// Which waiter of an object's wait queue a wake-up picks (rule O5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum WakeOrder {
+    /// The one that has waited longest. The default.
+    #[default]
+    Fifo,
+    /// The most important priority (by `scheduler.priority_order`); ties go to the one that has waited longest.
+    Priority,
+}
+
+impl WakeOrder {
+    /// The name used in test cases.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WakeOrder::Fifo => "fifo",
+            WakeOrder::Priority => "priority",
+        }
+    }
+}
+
+/// How a run must end, for cases that assert it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpectedOutcome {
+    /// Every process exits.
+    Completed,
+    /// The run ends in a deadlock (rule O11).
+    Deadlock,
+}
+
+impl ExpectedOutcome {
+    /// The name used in test cases.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpectedOutcome::Completed => "completed",
+            ExpectedOutcome::Deadlock => "deadlock",
+        }
+    }
 }
 
 /// Published results of a worked example. Each `Some` is asserted against the reference's metrics.
@@ -101,4 +170,6 @@ pub struct Expectations {
     pub makespan: Option<Tick>,
     /// Per-process completion times, by name.
     pub completion: Vec<(String, Tick)>,
+    /// How the run ends. Without it, the reference must complete.
+    pub outcome: Option<ExpectedOutcome>,
 }

@@ -9,12 +9,14 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use super::ops::OPS;
 use super::yaml::{Any, AnyVisitor, Entries, Sp};
 
 /// The largest number of ticks any single value may have (10^12).
 pub const MAX_TICK: u64 = 1_000_000_000_000;
 
-/// A schedgrade test case: a workload (processes with CPU and I/O bursts), a machine and a scheduler configuration.
+/// A schedgrade test case: a workload (processes with programs of CPU, I/O and synchronisation operations), a
+/// machine and a scheduler configuration.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "schedgrade test case", rename = "TestCase")]
@@ -36,6 +38,10 @@ pub struct RawCase {
     /// The processes, in input order (a process's pid is its index here). At least one.
     #[schemars(with = "Vec<RawProcess>", length(min = 1))]
     pub processes: Option<Sp<Vec<Sp<RawProcess>>>>,
+    /// Synchronisation objects the programs use, by name: `{ m: { kind: mutex }, s: { kind: semaphore, initial: 2 } }`.
+    /// Default: none.
+    #[schemars(with = "Option<ObjectsSchema>")]
+    pub objects: Option<Sp<Entries<Any, RawObject>>>,
     /// Published results of a textbook worked example, asserted against the reference scheduler.
     pub expect: Option<Sp<RawExpect>>,
 }
@@ -422,6 +428,10 @@ pub struct RawProcess {
     /// Shorthand for a single CPU burst: `burst: 5` means `bursts: [cpu 5]`. Not together with `bursts`.
     #[schemars(with = "Option<u64>", range(min = 1, max = 1_000_000_000_000u64))]
     pub burst: Option<Sp<Any>>,
+    /// The program as a list of operations in any order, and `{ repeat: N, do: [...] }` loops. Use one of
+    /// `program`, `bursts` and `burst`.
+    #[schemars(with = "Option<Vec<RawStep>>", length(min = 1))]
+    pub program: Option<Sp<Vec<Sp<RawStep>>>>,
 }
 
 /// A queue index or a queue name.
@@ -511,6 +521,166 @@ impl JsonSchema for RawBurst {
     }
 }
 
+/// One step of a `program:` as written: an operation (text, checked against the descriptors of [`super::ops`]),
+/// a `repeat` block, or anything else (kept for a precise error).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawStep {
+    Text(String),
+    Repeat(RawRepeat),
+    Other(Any),
+}
+
+/// `{ repeat: N, do: [...] }`.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Repeat")]
+pub struct RawRepeat {
+    /// How many times the body runs in a row, at least 1.
+    #[schemars(with = "u32", range(min = 1, max = 1_000_000_000))]
+    pub repeat: Option<Sp<Any>>,
+    /// The body: operations and nested loops, at least one.
+    #[serde(rename = "do")]
+    #[schemars(with = "Vec<RawStep>", length(min = 1))]
+    pub body: Option<Sp<Vec<Sp<RawStep>>>>,
+}
+
+impl<'de> Deserialize<'de> for RawStep {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawStep;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an operation such as `cpu 5` or `lock m`, or `{ repeat: N, do: [...] }`")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<RawStep, E> {
+                Ok(RawStep::Text(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<RawStep, E> {
+                Ok(RawStep::Text(v))
+            }
+            fn visit_unit<E>(self) -> Result<RawStep, E> {
+                Ok(RawStep::Other(Any::Null))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawStep, E> {
+                AnyVisitor.visit_bool(v).map(RawStep::Other)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawStep, E> {
+                AnyVisitor.visit_i64(v).map(RawStep::Other)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawStep, E> {
+                AnyVisitor.visit_u64(v).map(RawStep::Other)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawStep, E> {
+                AnyVisitor.visit_f64(v).map(RawStep::Other)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<RawStep, A::Error> {
+                AnyVisitor.visit_seq(seq).map(RawStep::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawStep, A::Error> {
+                RawRepeat::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawStep::Repeat)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for RawStep {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Step".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        // One alternative per operation descriptor, then the loop.
+        let mut alternatives: Vec<serde_json::Value> = OPS
+            .iter()
+            .map(|spec| {
+                let mut pattern = format!("^{}", spec.name);
+                for arg in spec.args {
+                    pattern.push_str(" +");
+                    pattern.push_str(arg.pattern());
+                }
+                pattern.push('$');
+                serde_json::json!({
+                    "description": format!("`{}`: {}.", spec.template(), spec.doc),
+                    "type": "string",
+                    "pattern": pattern,
+                    "examples": [spec.example],
+                })
+            })
+            .collect();
+        alternatives.push(generator.subschema_for::<RawRepeat>().to_value());
+        json_schema!({
+            "description": "An operation, or a `repeat` loop.",
+            "anyOf": alternatives,
+        })
+    }
+}
+
+/// One synchronisation object.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Object")]
+pub struct RawObject {
+    /// What the object is.
+    #[schemars(with = "ObjectKindName")]
+    pub kind: Option<Sp<Any>>,
+    /// `semaphore` (required): the initial value, at least 0.
+    #[schemars(with = "Option<u64>", range(max = 1_000_000_000))]
+    pub initial: Option<Sp<Any>>,
+    /// Which waiter a wake-up picks. Default `fifo`.
+    #[schemars(with = "Option<WakeName>")]
+    pub wake: Option<Sp<Any>>,
+}
+
+/// The kinds of objects.
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ObjectKindName {
+    /// A lock with an owner: `lock M`, `unlock M` (rule O8).
+    Mutex,
+    /// A counting semaphore: `wait S`, `signal S` (rule O7). Needs `initial`.
+    Semaphore,
+}
+
+/// Which waiter a wake-up picks (rule O5).
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum WakeName {
+    /// The one that has waited longest. The default.
+    Fifo,
+    /// The most important priority (by `scheduler.priority_order`); ties go to the one that has waited longest.
+    Priority,
+}
+
+/// The `objects:` mapping: object names to objects.
+pub struct ObjectsSchema;
+
+impl JsonSchema for ObjectsSchema {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Objects".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Object names (letters, digits, `_`, `.` and `-`) to objects.",
+            "type": "object",
+            "propertyNames": { "pattern": "^[A-Za-z0-9_.-]+$" },
+            "additionalProperties": generator.subschema_for::<RawObject>(),
+        })
+    }
+}
+
+/// How a run ends.
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum OutcomeName {
+    /// Every process exits.
+    Completed,
+    /// The run ends in a deadlock (rule O11).
+    Deadlock,
+}
+
 /// Published results of a worked example. Each value given is asserted against the reference scheduler's metrics.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -534,11 +704,14 @@ pub struct RawExpect {
     /// Completion tick of each process, by name.
     #[schemars(with = "Option<BTreeMap<String, u64>>")]
     pub completion: Option<Sp<Entries<Any, Any>>>,
+    /// How the run ends. Default `completed`: a case whose reference run deadlocks must say `outcome: deadlock`.
+    #[schemars(with = "Option<OutcomeName>")]
+    pub outcome: Option<Sp<Any>>,
 }
 
 /// Every mapping of the format and its keys, for messages about unknown keys.
 pub const SECTIONS: &[(&str, &[&str])] = &[
-    ("the test case", &["name", "description", "hint", "scheduler", "machine", "processes", "expect"]),
+    ("the test case", &["name", "description", "hint", "scheduler", "machine", "processes", "objects", "expect"]),
     (
         "`scheduler`",
         &[
@@ -565,6 +738,8 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("`between`", &["time_slice"]),
     ("`machine`", &["cpus", "context_switch", "ties", "io_devices"]),
     ("`context_switch`", &["process", "thread"]),
-    ("a process", &["name", "arrival", "priority", "class", "tickets", "bursts", "burst"]),
-    ("`expect`", &["source", "avg_waiting", "avg_turnaround", "avg_response", "makespan", "completion"]),
+    ("a process", &["name", "arrival", "priority", "class", "tickets", "bursts", "burst", "program"]),
+    ("an object", &["kind", "initial", "wake"]),
+    ("a `repeat` block", &["repeat", "do"]),
+    ("`expect`", &["source", "avg_waiting", "avg_turnaround", "avg_response", "makespan", "completion", "outcome"]),
 ];

@@ -7,11 +7,14 @@ use std::path::Path;
 use schedgrade_contract::{Aging, Between, PolicyKind, Predict, PriorityOrder, QueueConfig, SchedulerConfig, Tick};
 
 use super::diag::{Diagnostic, Pos, Source, backticked_list, closest};
-use super::model::{Burst, Case, Expectations, Machine, ProcessSpec, SwitchCost, Ties};
+use super::model::{Case, Expectations, ExpectedOutcome, Machine, ProcessSpec, SwitchCost, Ties};
+use super::ops::program_hint;
+use super::program::Program;
 use super::raw::{
-    MAX_TICK, RawAging, RawBetween, RawBurst, RawCase, RawExpect, RawMachine, RawPredict, RawProcess, RawQueue,
-    RawScheduler, RawSwitch,
+    MAX_TICK, RawAging, RawBetween, RawCase, RawExpect, RawMachine, RawPredict, RawProcess, RawQueue, RawScheduler,
+    RawSwitch,
 };
+use super::validate_program::{ObjectTable, check_bursts, check_objects, check_program};
 use super::yaml::{Any, Sp, key_before};
 
 /// Most CPUs or I/O devices a machine may have.
@@ -20,6 +23,8 @@ pub const MAX_CPUS: u64 = 1024;
 pub const MAX_PRIORITY: i64 = 1_000_000_000;
 /// Largest total of all bursts and the latest arrival of a case, so that the simulator's clock cannot overflow.
 pub const MAX_TOTAL_TICKS: u128 = 1_000_000_000_000_000;
+/// Most operations a case's programs execute in all, loops unrolled: a bound on the simulation's work.
+pub const MAX_TOTAL_OPERATIONS: u128 = 100_000_000;
 /// At most this many problems are reported per file; the last one says that more were left out.
 pub const MAX_DIAGNOSTICS: usize = 200;
 
@@ -99,6 +104,18 @@ pub fn key_hint(key: &str) -> Option<String> {
         "tickets" => "the number of lottery tickets (or stride share), e.g. `tickets: 100`",
         "bursts" => "alternate CPU and I/O bursts, starting and ending with CPU, e.g. `bursts: [cpu 3, io 2, cpu 1]`",
         "burst" => "`burst: 5` is shorthand for `bursts: [cpu 5]`",
+        "program" => {
+            return Some(format!(
+                "write a list of operations, e.g. `program: [cpu 2, lock m, cpu 1, unlock m]`; {}",
+                program_hint()
+            ));
+        }
+        "do" => "the operations to repeat, e.g. `{ repeat: 3, do: [cpu 2, io 1] }`",
+        "repeat" => "how many times the body runs, e.g. `{ repeat: 3, do: [cpu 2, io 1] }`",
+        "objects" => "name the objects, e.g. `objects: { m: { kind: mutex }, s: { kind: semaphore, initial: 1 } }`",
+        "kind" => "write `kind: mutex` or `kind: semaphore`",
+        "wake" => "write `wake: fifo` (the longest waiting first, the default) or `wake: priority`",
+        "outcome" => "write `outcome: completed` (the default) or `outcome: deadlock`",
         "avg_waiting" | "avg_turnaround" | "avg_response" => "a number of ticks, e.g. `avg_waiting: 17.0`",
         "makespan" => "the tick at which the last process completes, e.g. `makespan: 30`",
         "completion" => "the completion tick of each process by name, e.g. `completion: { P1: 24, P2: 27 }`",
@@ -308,7 +325,7 @@ fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn is_valid_name(name: &str) -> bool {
+pub(super) fn is_valid_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
@@ -352,8 +369,9 @@ pub fn check_case(raw: Sp<RawCase>, origin: &Path, ck: &mut Checker<'_, '_>) -> 
             io_devices: None,
         }),
     };
+    let (object_table, objects) = check_objects(raw.objects.as_ref(), ck);
     let processes = match &raw.processes {
-        Some(p) => check_processes(p, scheduler.as_ref(), ck),
+        Some(p) => check_processes(p, scheduler.as_ref(), &object_table, ck),
         None => {
             ck.missing("processes", "the test case", case_pos, None);
             None
@@ -375,6 +393,7 @@ pub fn check_case(raw: Sp<RawCase>, origin: &Path, ck: &mut Checker<'_, '_>) -> 
         scheduler: scheduler?.0,
         machine: machine?,
         processes: processes?,
+        objects: objects?,
         expect: expect?,
     })
 }
@@ -786,6 +805,7 @@ fn check_machine(m: &RawMachine, ck: &mut Checker<'_, '_>) -> Option<Machine> {
 fn check_processes(
     list: &Sp<Vec<Sp<RawProcess>>>,
     scheduler: Option<&CheckedScheduler>,
+    objects: &ObjectTable,
     ck: &mut Checker<'_, '_>,
 ) -> Option<Vec<ProcessSpec>> {
     if list.v.is_empty() {
@@ -796,29 +816,37 @@ fn check_processes(
     let mut out = Vec::with_capacity(list.v.len());
     let mut seen: HashMap<String, Pos> = HashMap::with_capacity(list.v.len());
     let mut total: u128 = 0;
+    let mut operations: u128 = 0;
     let mut latest_arrival: u128 = 0;
     for p in &list.v {
-        match check_process(p, scheduler, &mut seen, ck) {
+        match check_process(p, scheduler, objects, &mut seen, ck) {
             Some(spec) => {
                 latest_arrival = latest_arrival.max(spec.arrival.into());
-                total += spec
-                    .bursts
-                    .iter()
-                    .map(|b| match b {
-                        Burst::Cpu(n) | Burst::Io(n) => u128::from(*n),
-                    })
-                    .sum::<u128>();
+                let (ops, ticks) = spec.program.totals();
+                operations = operations.saturating_add(ops);
+                total = total.saturating_add(ticks);
                 out.push(spec);
             }
             None => ok = false,
         }
     }
-    if ok && total + latest_arrival > MAX_TOTAL_TICKS {
+    if ok && total.saturating_add(latest_arrival) > MAX_TOTAL_TICKS {
         ck.error(
             "too-large",
             list.pos,
             format!("the workload spans more than {MAX_TOTAL_TICKS} ticks (latest arrival plus every burst)"),
             Some("use shorter bursts or fewer processes".to_string()),
+        );
+        ok = false;
+    }
+    if ok && operations > MAX_TOTAL_OPERATIONS {
+        ck.error(
+            "too-large",
+            list.pos,
+            format!(
+                "the programs execute more than {MAX_TOTAL_OPERATIONS} operations in all (`repeat` loops unrolled)"
+            ),
+            Some("use fewer or shorter `repeat` loops, or fewer processes".to_string()),
         );
         ok = false;
     }
@@ -828,6 +856,7 @@ fn check_processes(
 fn check_process(
     p: &Sp<RawProcess>,
     scheduler: Option<&CheckedScheduler>,
+    objects: &ObjectTable,
     seen: &mut HashMap<String, Pos>,
     ck: &mut Checker<'_, '_>,
 ) -> Option<ProcessSpec> {
@@ -873,8 +902,22 @@ fn check_process(
     });
     let tickets = r.tickets.as_ref().map_or(Some(1), |v| ck.ticks("tickets", v, 1, None));
     let class = r.class.as_ref().map_or(Some(0), |v| check_class(v, scheduler, ck));
-    let bursts = match (&r.bursts, &r.burst) {
-        (Some(_), Some(b)) => {
+    let program = check_process_program(p, objects, ck);
+    Some(ProcessSpec {
+        name: name?,
+        arrival: arrival?,
+        priority: priority?,
+        class: class?,
+        tickets: tickets?,
+        program: program?,
+    })
+}
+
+/// The one of `program`, `bursts` and `burst` that is given.
+fn check_process_program(p: &Sp<RawProcess>, objects: &ObjectTable, ck: &mut Checker<'_, '_>) -> Option<Program> {
+    let r = &p.v;
+    match (&r.program, &r.bursts, &r.burst) {
+        (None, Some(_), Some(b)) => {
             let kpos = ck.key_pos(b.pos, "burst");
             ck.error(
                 "conflicting-keys",
@@ -884,23 +927,29 @@ fn check_process(
             );
             None
         }
-        (Some(list), None) => check_program(list, ck),
-        (None, Some(b)) => ck
+        (Some(program), Some(_), _) | (Some(program), _, Some(_)) => {
+            let other = if r.bursts.is_some() { "bursts" } else { "burst" };
+            let kpos = ck.key_pos(program.pos, "program");
+            ck.error(
+                "conflicting-keys",
+                kpos,
+                format!("`program` and `{other}` are both given"),
+                Some(format!(
+                    "a process has one program: keep `program` (it accepts `cpu N` and `io N` too) or `{other}`"
+                )),
+            );
+            None
+        }
+        (Some(program), None, None) => check_program(program, objects, ck),
+        (None, Some(list), None) => check_bursts(list, ck),
+        (None, None, Some(b)) => ck
             .ticks("burst", b, 1, Some("`burst: N` is a single CPU burst of N ticks, e.g. `burst: 5`"))
-            .map(|n| vec![Burst::Cpu(n)]),
-        (None, None) => {
+            .map(|n| Program::from_ops([super::program::Op::Cpu(n)])),
+        (None, None, None) => {
             ck.missing("bursts", "this process", p.pos, key_hint("bursts"));
             None
         }
-    };
-    Some(ProcessSpec {
-        name: name?,
-        arrival: arrival?,
-        priority: priority?,
-        class: class?,
-        tickets: tickets?,
-        bursts: bursts?,
-    })
+    }
 }
 
 fn check_class(v: &Sp<Any>, scheduler: Option<&CheckedScheduler>, ck: &mut Checker<'_, '_>) -> Option<u32> {
@@ -946,167 +995,6 @@ fn check_class(v: &Sp<Any>, scheduler: Option<&CheckedScheduler>, ck: &mut Check
     Some(n)
 }
 
-fn burst_len(b: &Burst) -> Tick {
-    match b {
-        Burst::Cpu(n) | Burst::Io(n) => *n,
-    }
-}
-
-fn check_program(list: &Sp<Vec<Sp<RawBurst>>>, ck: &mut Checker<'_, '_>) -> Option<Vec<Burst>> {
-    if list.v.is_empty() {
-        ck.error(
-            "empty-list",
-            list.pos,
-            "`bursts` must not be empty",
-            Some("a process needs at least one CPU burst, e.g. `bursts: [cpu 5]`".to_string()),
-        );
-        return None;
-    }
-    let mut ok = true;
-    let mut program: Vec<(Burst, Pos)> = Vec::with_capacity(list.v.len());
-    for b in &list.v {
-        match check_burst(b, ck) {
-            Some(burst) => program.push((burst, b.pos)),
-            None => ok = false,
-        }
-    }
-    if !ok {
-        return None;
-    }
-    let kind = |b: &Burst| {
-        if matches!(b, Burst::Cpu(_)) { "cpu" } else { "io" }
-    };
-    if let Some((first @ Burst::Io(_), pos)) = program.first() {
-        ck.error(
-            "bad-program",
-            *pos,
-            format!("a program must start with a CPU burst, found `io {}`", burst_len(first)),
-            Some("a process runs before it can issue I/O: add a CPU burst first, e.g. `cpu 1`".to_string()),
-        );
-        ok = false;
-    }
-    if program.len() > 1
-        && let Some((last @ Burst::Io(_), pos)) = program.last()
-    {
-        ck.error(
-            "bad-program",
-            *pos,
-            format!("a program must end with a CPU burst, found `io {}`", burst_len(last)),
-            Some(
-                "a process completes on the CPU: add a final CPU burst, e.g. `cpu 1`, or remove this I/O burst"
-                    .to_string(),
-            ),
-        );
-        ok = false;
-    }
-    for pair in program.windows(2) {
-        let ((a, _), (b, pos)) = (&pair[0], &pair[1]);
-        if kind(a) == kind(b) {
-            let k = kind(a);
-            ck.error(
-                "bad-program",
-                *pos,
-                format!("two `{k}` bursts in a row: `{k} {}` then `{k} {}`", burst_len(a), burst_len(b)),
-                Some(format!(
-                    "CPU and I/O bursts must alternate: merge them into `{k} {}`",
-                    burst_len(a) + burst_len(b)
-                )),
-            );
-            ok = false;
-        }
-    }
-    ok.then(|| program.into_iter().map(|(b, _)| b).collect())
-}
-
-const BURST_HINT: &str = "write a burst as `cpu N` or `io N` with N >= 1 ticks, e.g. `cpu 5`";
-
-fn check_burst(b: &Sp<RawBurst>, ck: &mut Checker<'_, '_>) -> Option<Burst> {
-    let (kind, n) = match &b.v {
-        RawBurst::Cpu(n) => ("cpu", i128::from(*n)),
-        RawBurst::Io(n) => ("io", i128::from(*n)),
-        RawBurst::Other(Any::Str(s)) => {
-            let words: Vec<&str> = s.split_whitespace().collect();
-            let parsed = match words.as_slice() {
-                [k, n] => n.parse::<i128>().ok().map(|n| (k.to_ascii_lowercase(), n)),
-                _ => None,
-            };
-            match parsed {
-                Some((k, n)) if k == "cpu" || k == "io" => {
-                    if words[0] != k {
-                        ck.error(
-                            "bad-burst",
-                            b.pos,
-                            format!("bad burst `{s}`: write `{k}` in lowercase"),
-                            Some(format!("write `{k} {n}`")),
-                        );
-                        return None;
-                    }
-                    (if k == "cpu" { "cpu" } else { "io" }, n)
-                }
-                Some((k, _)) => {
-                    let hint = match closest(&k, ["cpu", "io"]) {
-                        Some(best) => format!("did you mean `{best} {}`? {BURST_HINT}", words[1]),
-                        None => BURST_HINT.to_string(),
-                    };
-                    ck.error(
-                        "bad-burst",
-                        b.pos,
-                        format!("bad burst `{s}`: unknown burst kind `{}`", words[0]),
-                        Some(hint),
-                    );
-                    return None;
-                }
-                None => {
-                    let shown: String = s.chars().take(40).collect();
-                    ck.error(
-                        "bad-burst",
-                        b.pos,
-                        format!("bad burst `{shown}`: expected `cpu N` or `io N`"),
-                        Some(BURST_HINT.to_string()),
-                    );
-                    return None;
-                }
-            }
-        }
-        RawBurst::Other(other) => {
-            let found = other.describe(ck.src.slice(b.pos));
-            let hint = match other {
-                Any::Int(n) => {
-                    format!("write `cpu {n}` for a CPU burst or `io {n}` for an I/O burst")
-                }
-                _ => BURST_HINT.to_string(),
-            };
-            ck.error("bad-burst", b.pos, format!("bad burst: expected `cpu N` or `io N`, found {found}"), Some(hint));
-            return None;
-        }
-    };
-    if n < 1 {
-        let hint = if n == 0 {
-            "every burst lasts at least one tick: remove empty bursts"
-        } else {
-            "a burst length is a positive number of ticks, e.g. `cpu 3`"
-        };
-        ck.error(
-            "too-small",
-            b.pos,
-            format!("burst length must be at least 1, found `{kind} {n}`"),
-            Some(hint.to_string()),
-        );
-        return None;
-    }
-    if n > i128::from(MAX_TICK) {
-        ck.error(
-            "too-large",
-            b.pos,
-            format!("burst length must be at most {MAX_TICK}, found `{kind} {n}`"),
-            Some("split the workload or use shorter bursts".to_string()),
-        );
-        return None;
-    }
-    let n = n as Tick;
-    Some(if kind == "cpu" { Burst::Cpu(n) } else { Burst::Io(n) })
-}
-
 fn check_expect(e: &RawExpect, procs: &[ProcessSpec], ck: &mut Checker<'_, '_>) -> Option<Expectations> {
     let mut ok = true;
     let mut out = Expectations::default();
@@ -1130,6 +1018,8 @@ fn check_expect(e: &RawExpect, procs: &[ProcessSpec], ck: &mut Checker<'_, '_>) 
     out.makespan = opt!(
         e.makespan.as_ref().map(|v| { ck.int("makespan", v, 0, MAX_TOTAL_TICKS as i128, None).map(|n| n as Tick) })
     );
+    let outcomes = [("completed", ExpectedOutcome::Completed), ("deadlock", ExpectedOutcome::Deadlock)];
+    out.outcome = opt!(e.outcome.as_ref().map(|v| ck.keyword("outcome", v, &outcomes)));
     if let Some(c) = &e.completion {
         let names: HashMap<&str, ()> = procs.iter().map(|p| (p.name.as_str(), ())).collect();
         let all: Vec<&str> = procs.iter().map(|p| p.name.as_str()).collect();

@@ -1,6 +1,10 @@
 //! The event loop. Each step handles one tick in the fixed order of `docs/semantics.md` (rule S9): CPU
 //! completions, ready-queue insertions in the `ties` order (with the timer), timer reschedules, dispatch of free
-//! CPUs, then preemption checks for newcomers.
+//! CPUs, then preemption checks for newcomers. What a process does when it reaches an operation is in
+//! [`execute`]; deadlock detection is in [`deadlock`].
+
+mod deadlock;
+mod execute;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -8,15 +12,17 @@ use std::collections::{BinaryHeap, VecDeque};
 use schedgrade_contract::client::{Hook, HookFault, PolicyInstance};
 use schedgrade_contract::{CpuId, Pid, PolicyKind, ProcState, ReadyReason, SchedulerConfig, Tick};
 
-use super::outcome::{ProcessStats, RunEnd, SimResult, Totals, Violation};
+use super::objects::Objects;
+use super::outcome::{DeadlockReport, ProcessStats, RunEnd, SimResult, Totals, Violation};
 use super::world::{CpuState, World};
-use crate::case::{Burst, Case, Ties};
-use crate::trace::{Segment, SegmentKind, TraceEvent, TraceSink, Transition};
+use crate::case::{Case, ObjId, Ties};
+use crate::trace::{Segment, SegmentKind, TraceEvent, TraceSink, Transition, WokenBy};
 
-/// Why a run stopped early.
+/// Why a run stopped before every process exited.
 enum Stop {
     Fault(HookFault),
     Violation(Violation),
+    Deadlock(DeadlockReport),
 }
 
 impl From<HookFault> for Stop {
@@ -44,13 +50,15 @@ pub fn sees_burst_lengths(config: &SchedulerConfig) -> bool {
 
 /// Runs `case` to completion under `policy`, sending every event and segment to `sink`.
 ///
-/// A policy fault or contract violation ends the run early; the trace up to that point has been sent.
+/// A policy fault or contract violation ends the run early, and so does a deadlock (rule O11); the trace up to
+/// that point has been sent.
 pub fn simulate(case: &Case, policy: PolicyInstance, sink: &mut dyn TraceSink) -> SimResult {
     let mut kernel = Kernel::new(case, policy, sink);
     let end = match kernel.run() {
         Ok(()) => RunEnd::Completed,
         Err(Stop::Fault(fault)) => RunEnd::Faulted { time: kernel.world.now, fault },
         Err(Stop::Violation(violation)) => RunEnd::Violated(violation),
+        Err(Stop::Deadlock(report)) => RunEnd::Deadlock(report),
     };
     kernel.finish(end)
 }
@@ -64,20 +72,35 @@ struct Kernel<'c, 's> {
     next_arrival: usize,
     /// In-flight I/O: (completion tick, issue sequence, pid).
     io_in_flight: BinaryHeap<Reverse<(Tick, u64, Pid)>>,
-    /// I/O waiting for a device (only with `io_devices`), in issue order.
-    io_waiting: VecDeque<(u64, Pid)>,
+    /// I/O waiting for a device (only with `io_devices`), in issue order: (issue sequence, pid, length).
+    io_waiting: VecDeque<(u64, Pid, Tick)>,
     io_seq: u64,
+    objects: Objects,
     /// (period, next firing).
     timer: Option<(Tick, Tick)>,
     ready_unclaimed: usize,
     live: usize,
     exited: usize,
     totals: Totals,
-    /// Scratch lists reused every tick.
-    timeouts: Vec<(usize, Pid)>,
+    /// Scratch lists reused every tick. `timeouts` holds the processes that left their CPU in step 1 for Ready
+    /// (timeout or `yield`), in CPU order.
+    timeouts: Vec<(usize, Pid, Leave)>,
     newcomers: Vec<Pid>,
     /// Newcomers that found only switching CPUs; compared when a switch ends.
     deferred: Vec<Pid>,
+    /// Processes woken by an operation during step 1, in operation order; they join Ready in step 2 (rule O6).
+    woken: Vec<(Pid, ObjId)>,
+    /// True during step 1 (CPU completions), when processes that become Ready join only in step 2.
+    in_completions: bool,
+    /// The first cycle of the wait-for graph: when it formed, and its processes (rule O10).
+    first_cycle: Option<(Tick, Vec<Pid>)>,
+}
+
+/// Why a process left its CPU for Ready in step 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Leave {
+    Timeout,
+    Yield,
 }
 
 impl<'c, 's> Kernel<'c, 's> {
@@ -93,6 +116,7 @@ impl<'c, 's> Kernel<'c, 's> {
             io_in_flight: BinaryHeap::new(),
             io_waiting: VecDeque::new(),
             io_seq: 0,
+            objects: Objects::new(case),
             timer: None,
             ready_unclaimed: 0,
             live: 0,
@@ -101,6 +125,9 @@ impl<'c, 's> Kernel<'c, 's> {
             timeouts: Vec::new(),
             newcomers: Vec::new(),
             deferred: Vec::new(),
+            woken: Vec::new(),
+            in_completions: false,
+            first_cycle: None,
         }
     }
 
@@ -122,8 +149,9 @@ impl<'c, 's> Kernel<'c, 's> {
         let total = self.world.case.processes.len();
         while self.exited < total {
             let Some(now) = self.next_time() else {
-                // Unreachable with a valid case: something is always arriving, running, or doing I/O.
-                return Err(self.violation(Hook::PickNext, "the simulation stalled with processes left".into()));
+                // Nothing is running, arriving or doing I/O, yet processes are left: they wait on objects that no
+                // one can release any more (rule O11).
+                return Err(self.stalled());
             };
             self.world.now = now;
             self.step()?;
@@ -135,7 +163,8 @@ impl<'c, 's> Kernel<'c, 's> {
         let arrival = self.arrivals.get(self.next_arrival).map(|pid| self.world.case.processes[pid.index()].arrival);
         let io = self.io_in_flight.peek().map(|Reverse((t, _, _))| *t);
         let cpu = self.world.cpus.iter().filter_map(|c| c.next_event()).min();
-        let work = [arrival, io, cpu].into_iter().flatten().min();
+        // Without work nothing can ever change again: the timer alone wakes no one (rule O11).
+        let work = [arrival, io, cpu].into_iter().flatten().min()?;
         if let Some((period, next)) = self.timer.as_mut()
             && self.live == 0
             && let Some(arrival) = arrival
@@ -146,7 +175,7 @@ impl<'c, 's> Kernel<'c, 's> {
             }
         }
         let timer = self.timer.filter(|_| self.live > 0).map(|(_, next)| next);
-        [work, timer].into_iter().flatten().min()
+        Some(timer.map_or(work, |timer| timer.min(work)))
     }
 
     fn step(&mut self) -> Step {
@@ -156,6 +185,7 @@ impl<'c, 's> Kernel<'c, 's> {
         let mut switch_ended = false;
 
         // (a) CPU completions, in CPU order.
+        self.in_completions = true;
         for cpu in 0..self.world.cpus.len() {
             if self.world.cpus[cpu].next_event() != Some(now) {
                 continue;
@@ -166,13 +196,13 @@ impl<'c, 's> Kernel<'c, 's> {
                     self.start_run(cpu, pid)?;
                     switch_ended = true;
                 }
-                CpuState::Running { pid, burst_end, .. } if burst_end == now => self.finish_burst(cpu, pid)?,
-                CpuState::Running { pid, .. } => {
-                    self.stop_run(cpu, pid, ProcState::Ready);
-                    self.timeouts.push((cpu, pid));
+                CpuState::Running { pid, slice_end, burst_end } if burst_end == now => {
+                    self.finish_cpu_op(cpu, pid, slice_end)?;
                 }
+                CpuState::Running { pid, .. } => self.leave_for_ready(cpu, pid, Leave::Timeout)?,
             }
         }
+        self.in_completions = false;
 
         // (b) Ready-queue insertions, in the `ties` order; the timer fires at the start of the tick.
         match self.world.case.machine.ties {
@@ -181,40 +211,49 @@ impl<'c, 's> Kernel<'c, 's> {
                 let reschedule = self.fire_timer()?;
                 self.insert_arrivals()?;
                 self.insert_wakeups()?;
+                self.insert_object_wakeups()?;
                 self.reschedule_all(reschedule)?;
             }
             Ties::ArrivalsFirst => {
                 let reschedule = self.fire_timer()?;
                 self.insert_arrivals()?;
                 self.insert_wakeups()?;
+                self.insert_object_wakeups()?;
                 self.insert_timeouts()?;
                 self.reschedule_all(reschedule)?;
             }
         }
 
-        // (d) Dispatch free CPUs, in CPU order.
-        for cpu in 0..self.world.cpus.len() {
-            self.dispatch_if_free(cpu)?;
-        }
-
-        // (e) Newcomers may preempt, in the order they became ready: those deferred by a switch came first.
+        // (e) comes with the newcomers in the order they became ready: those deferred by a switch came first.
         if switch_ended && !self.deferred.is_empty() {
             let mut deferred = std::mem::take(&mut self.deferred);
             deferred.append(&mut self.newcomers);
             self.newcomers = deferred;
         }
-        let newcomers = std::mem::take(&mut self.newcomers);
-        for &pid in &newcomers {
-            self.consider_preemption(pid)?;
+        loop {
+            // (d) Dispatch free CPUs, in CPU order.
+            for cpu in 0..self.world.cpus.len() {
+                self.dispatch_if_free(cpu)?;
+            }
+            // (e) Newcomers may preempt. A process dispatched here may wake others (rule O6), who join the list.
+            let mut i = 0;
+            while let Some(&pid) = self.newcomers.get(i) {
+                self.consider_preemption(pid)?;
+                i += 1;
+            }
+            self.newcomers.clear();
+            // Only a wake-up during (e) can leave a CPU idle with a process Ready: dispatch again.
+            let idle = self.world.cpus.iter().any(|c| c.state == CpuState::Idle);
+            if !(idle && self.ready_unclaimed > 0) {
+                return Ok(());
+            }
         }
-        self.newcomers = newcomers;
-        Ok(())
     }
 
     fn insert_timeouts(&mut self) -> Step {
         let timeouts = std::mem::take(&mut self.timeouts);
-        for &(cpu, pid) in &timeouts {
-            self.emit(Some(cpu), pid, Transition::Timeout);
+        for &(cpu, pid, leave) in &timeouts {
+            self.emit(Some(cpu), pid, if leave == Leave::Yield { Transition::Yield } else { Transition::Timeout });
             self.notify_ready(pid, ReadyReason::Timeout)?;
         }
         self.timeouts = timeouts;
@@ -235,17 +274,11 @@ impl<'c, 's> Kernel<'c, 's> {
     fn insert_arrivals(&mut self) -> Step {
         let now = self.world.now;
         while let Some(&pid) = self.arrivals.get(self.next_arrival) {
-            let spec = &self.world.case.processes[pid.index()];
-            if spec.arrival != now {
+            if self.world.case.processes[pid.index()].arrival != now {
                 break;
             }
-            let Some(Burst::Cpu(first)) = spec.bursts.first().copied() else {
-                unreachable!("the case loader guarantees every program starts with a cpu burst")
-            };
             self.next_arrival += 1;
             self.live += 1;
-            let p = &mut self.world.procs[pid.index()];
-            p.burst_left = first;
             self.become_ready(pid);
             self.emit(None, pid, Transition::Arrive);
             self.notify_ready(pid, ReadyReason::Arrived)?;
@@ -261,21 +294,35 @@ impl<'c, 's> Kernel<'c, 's> {
                 break;
             }
             self.io_in_flight.pop();
-            if let Some((seq, waiting)) = self.io_waiting.pop_front() {
-                self.start_io(waiting, seq);
+            if let Some((seq, waiting, length)) = self.io_waiting.pop_front() {
+                self.start_io(waiting, seq, length);
             }
-            let op = self.world.procs[pid.index()].op + 1;
-            let Some(Burst::Cpu(next)) = self.world.burst(pid, op) else {
-                unreachable!("the case loader guarantees every i/o burst is followed by a cpu burst")
-            };
-            let p = &mut self.world.procs[pid.index()];
-            p.op = op;
-            p.burst_left = next;
-            self.become_ready(pid);
-            self.emit(None, pid, Transition::Wakeup);
-            self.notify_ready(pid, ReadyReason::IoDone)?;
-            self.newcomers.push(pid);
+            self.wake(pid, WokenBy::Io)?;
         }
+        Ok(())
+    }
+
+    /// Rule O6: processes woken by an operation in step 1 join after the I/O completions, in operation order.
+    fn insert_object_wakeups(&mut self) -> Step {
+        if self.woken.is_empty() {
+            return Ok(());
+        }
+        let woken = std::mem::take(&mut self.woken);
+        for &(pid, id) in &woken {
+            self.wake(pid, WokenBy::Object(id))?;
+        }
+        self.woken = woken;
+        self.woken.clear();
+        Ok(())
+    }
+
+    /// Blocked → Ready (decision point 3), whatever the reason: `on_ready(IoDone)`, and the process is a newcomer
+    /// for preemption (rules S6.3, O4).
+    fn wake(&mut self, pid: Pid, by: WokenBy) -> Step {
+        self.become_ready(pid);
+        self.emit(None, pid, Transition::Wakeup(by));
+        self.notify_ready(pid, ReadyReason::IoDone)?;
+        self.newcomers.push(pid);
         Ok(())
     }
 
@@ -319,14 +366,20 @@ impl<'c, 's> Kernel<'c, 's> {
         c.segment_kind = kind;
     }
 
+    /// Dispatches on `cpu` if it is idle, and again as long as what it dispatched leaves it at once (a process
+    /// that blocks, yields or exits at dispatch, rule O2).
     fn dispatch_if_free(&mut self, cpu: usize) -> Step {
-        if self.world.cpus[cpu].state != CpuState::Idle {
-            return Ok(());
+        while self.world.cpus[cpu].state == CpuState::Idle {
+            if self.ready_unclaimed == 0 {
+                self.set_segment(cpu, SegmentKind::Idle);
+                return Ok(());
+            }
+            self.dispatch(cpu)?;
         }
-        if self.ready_unclaimed == 0 {
-            self.set_segment(cpu, SegmentKind::Idle);
-            return Ok(());
-        }
+        Ok(())
+    }
+
+    fn dispatch(&mut self, cpu: usize) -> Step {
         let picked = self.policy.pick_next(&self.world.abi_kernel(), CpuId(cpu as u32))?;
         let Some(pid) = picked else {
             let ready = self.ready_unclaimed;
@@ -391,7 +444,7 @@ impl<'c, 's> Kernel<'c, 's> {
         p.first_run.get_or_insert(now);
         p.current_run = 0;
         p.run_start = now;
-        let burst_end = now + p.burst_left;
+        p.op_start = now;
         let pcb = self.world.pcb(pid);
         let slice = self.policy.time_slice(&self.world.abi_kernel(), &pcb)?;
         if slice == Some(0) {
@@ -402,11 +455,16 @@ impl<'c, 's> Kernel<'c, 's> {
             ));
         }
         let level = self.policy.queue_level(pid)?;
+        let slice_end = slice.map(|s| now.saturating_add(s));
         let c = &mut self.world.cpus[cpu];
-        c.state = CpuState::Running { pid, slice_end: slice.map(|s| now.saturating_add(s)), burst_end };
+        c.state = CpuState::Running { pid, slice_end, burst_end: now };
         c.last = Some(pid);
         self.emit(Some(cpu), pid, Transition::Dispatch { slice, level });
-        self.set_segment(cpu, SegmentKind::Run { pid, level });
+        self.execute(cpu, pid, slice_end)?;
+        // A run that ended at once (rule O2) takes no time and gets no segment, so the runs around it can merge.
+        if matches!(self.world.cpus[cpu].state, CpuState::Running { pid: running, .. } if running == pid) {
+            self.set_segment(cpu, SegmentKind::Run { pid, level });
+        }
         Ok(())
     }
 
@@ -414,10 +472,10 @@ impl<'c, 's> Kernel<'c, 's> {
     fn stop_run(&mut self, cpu: usize, pid: Pid, next: ProcState) {
         let now = self.world.now;
         let p = &mut self.world.procs[pid.index()];
-        let ran = now - p.run_start;
+        let ran = now - p.op_start;
         p.burst_left -= ran;
         p.cpu_used += ran;
-        p.current_run = ran;
+        p.current_run = now - p.run_start;
         self.totals.busy += ran;
         self.world.cpus[cpu].state = CpuState::Idle;
         if next == ProcState::Ready {
@@ -425,56 +483,6 @@ impl<'c, 's> Kernel<'c, 's> {
         } else {
             self.world.procs[pid.index()].state = next;
         }
-    }
-
-    fn finish_burst(&mut self, cpu: usize, pid: Pid) -> Step {
-        let now = self.world.now;
-        let op = self.world.procs[pid.index()].op;
-        let Some(Burst::Cpu(length)) = self.world.burst(pid, op) else {
-            unreachable!("a running process is always in a cpu burst")
-        };
-        match self.world.burst(pid, op + 1) {
-            None => {
-                self.stop_run(cpu, pid, ProcState::Exit);
-                let p = &mut self.world.procs[pid.index()];
-                p.last_burst = Some(length);
-                p.completion = Some(now);
-                self.live -= 1;
-                self.exited += 1;
-                self.emit(Some(cpu), pid, Transition::Exit);
-                let pcb = self.world.pcb(pid);
-                self.policy.on_exit(&self.world.abi_kernel(), &pcb)?;
-            }
-            Some(Burst::Io(_)) => {
-                self.stop_run(cpu, pid, ProcState::Blocked);
-                let p = &mut self.world.procs[pid.index()];
-                p.last_burst = Some(length);
-                p.op = op + 1;
-                self.emit(Some(cpu), pid, Transition::Block);
-                let pcb = self.world.pcb(pid);
-                self.policy.on_block(&self.world.abi_kernel(), &pcb)?;
-                self.request_io(pid);
-            }
-            Some(Burst::Cpu(_)) => unreachable!("the case loader rejects adjacent cpu bursts"),
-        }
-        Ok(())
-    }
-
-    fn request_io(&mut self, pid: Pid) {
-        let seq = self.io_seq;
-        self.io_seq += 1;
-        match self.world.case.machine.io_devices {
-            Some(devices) if self.io_in_flight.len() >= devices as usize => self.io_waiting.push_back((seq, pid)),
-            _ => self.start_io(pid, seq),
-        }
-    }
-
-    fn start_io(&mut self, pid: Pid, seq: u64) {
-        let op = self.world.procs[pid.index()].op;
-        let Some(Burst::Io(length)) = self.world.burst(pid, op) else {
-            unreachable!("a blocked process is always in an i/o burst")
-        };
-        self.io_in_flight.push(Reverse((self.world.now + length, seq, pid)));
     }
 
     fn preempt(&mut self, cpu: usize, pid: Pid) -> Step {

@@ -1,7 +1,9 @@
 //! How a simulation ends, and what it measured.
 
-use schedgrade_contract::Tick;
 use schedgrade_contract::client::{Hook, HookFault};
+use schedgrade_contract::{Pid, Tick};
+
+use crate::case::ObjId;
 
 /// A decision that breaks the contract in `Scheduler`'s docs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +25,31 @@ pub enum RunEnd {
     Faulted { time: Tick, fault: HookFault },
     /// A hook returned a decision the contract forbids.
     Violated(Violation),
+    /// No process could ever run again while some were blocked on objects (rule O11). This is an outcome of the
+    /// workload, never the policy's fault.
+    Deadlock(DeadlockReport),
+}
+
+/// What a deadlock looked like (rules O10, O11).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlockReport {
+    /// When the first cycle of the wait-for graph formed; without a cycle, when the run could no longer go on.
+    pub time: Tick,
+    /// The first cycle that formed, starting with the process whose block closed it; empty if none formed (for
+    /// example, processes waiting on a semaphore nobody will signal).
+    pub cycle: Vec<Pid>,
+    /// Every process blocked on an object when the run stopped, in pid order.
+    pub blocked: Vec<BlockedProcess>,
+}
+
+/// One process blocked forever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockedProcess {
+    pub pid: Pid,
+    /// The object it waits on.
+    pub waits_for: ObjId,
+    /// Who holds it: a mutex's owner (possibly exited); `None` for a semaphore.
+    pub held_by: Option<Pid>,
 }
 
 /// Per-process results, indexed by pid.

@@ -5,16 +5,18 @@ use std::ffi::c_void;
 use schedgrade_contract::abi::{AbiKernel, AbiPcb};
 use schedgrade_contract::{Pcb, Pid, ProcState, Tick};
 
-use crate::case::{Burst, Case};
+use crate::case::{Case, Cursor, ObjId, Op};
 use crate::trace::SegmentKind;
 
 /// One process's runtime record (the kernel's PCB).
 #[derive(Clone, Debug)]
 pub(crate) struct Proc {
     pub state: ProcState,
-    /// Index of the current operation in the program.
-    pub op: usize,
-    /// Ticks left in the current burst, as of `run_start` while Running.
+    /// Where it is in its program: on the operation it executes next (or is executing), or at the end.
+    pub cursor: Cursor,
+    /// The length of the `cpu` operation under the cursor (0 if the cursor is on another operation).
+    pub burst_length: Tick,
+    /// Ticks left in the `cpu` operation under the cursor, as of `op_start` while Running.
     pub burst_left: Tick,
     pub cpu_used: Tick,
     pub last_burst: Option<Tick>,
@@ -22,17 +24,26 @@ pub(crate) struct Proc {
     pub first_run: Option<Tick>,
     pub current_run: Tick,
     pub waiting: Tick,
+    /// The tick it was last dispatched.
     pub run_start: Tick,
+    /// The tick the `cpu` operation under the cursor last started or resumed running (CPU time is accounted from
+    /// here).
+    pub op_start: Tick,
     pub completion: Option<Tick>,
     /// Chosen by `pick_next` and waiting out the dispatch latency: still Ready, but no longer pickable.
     pub claimed: bool,
+    /// The object it is blocked on, if it is blocked on one (rule O4).
+    pub blocked_on: Option<ObjId>,
+    /// Already named in a `deadlock` event (rule O10), so the end of the run does not name it again.
+    pub deadlocked: bool,
 }
 
 impl Proc {
-    fn new() -> Proc {
-        Proc {
+    fn new(code: &[crate::case::Instr]) -> Proc {
+        let mut p = Proc {
             state: ProcState::New,
-            op: 0,
+            cursor: Cursor::default(),
+            burst_length: 0,
             burst_left: 0,
             cpu_used: 0,
             last_burst: None,
@@ -41,9 +52,25 @@ impl Proc {
             current_run: 0,
             waiting: 0,
             run_start: 0,
+            op_start: 0,
             completion: None,
             claimed: false,
-        }
+            blocked_on: None,
+            deadlocked: false,
+        };
+        p.cursor.land(code);
+        p.load(code);
+        p
+    }
+
+    /// Loads the operation under the cursor: a `cpu` operation starts with all its ticks left.
+    fn load(&mut self, code: &[crate::case::Instr]) {
+        let length = match self.cursor.op(code) {
+            Some(Op::Cpu(n)) => n,
+            _ => 0,
+        };
+        self.burst_length = length;
+        self.burst_left = length;
     }
 }
 
@@ -91,29 +118,45 @@ impl<'c> World<'c> {
         let idle = Cpu { state: CpuState::Idle, last: None, segment_start: 0, segment_kind: SegmentKind::Idle };
         World {
             case,
-            procs: vec![Proc::new(); case.processes.len()],
+            procs: case.processes.iter().map(|p| Proc::new(p.program.code())).collect(),
             cpus: vec![idle; case.machine.cpus as usize],
             now: 0,
             oracle,
         }
     }
 
-    pub fn burst(&self, pid: Pid, op: usize) -> Option<Burst> {
-        self.case.processes[pid.index()].bursts.get(op).copied()
+    /// The operation under `pid`'s cursor, or `None` at the end of its program.
+    pub fn op(&self, pid: Pid) -> Option<Op> {
+        self.procs[pid.index()].cursor.op(self.case.processes[pid.index()].program.code())
+    }
+
+    /// Moves `pid`'s cursor past its current operation and loads the next one.
+    pub fn advance(&mut self, pid: Pid) {
+        let code = self.case.processes[pid.index()].program.code();
+        let p = &mut self.procs[pid.index()];
+        p.cursor.advance(code);
+        p.load(code);
     }
 
     /// The PCB as of `now`; a running process's counters include the ticks of its current run.
     pub fn pcb(&self, pid: Pid) -> Pcb {
         let spec = &self.case.processes[pid.index()];
         let p = &self.procs[pid.index()];
-        let running_for = if p.state == ProcState::Running { self.now - p.run_start } else { 0 };
-        let in_cpu_burst = matches!(spec.bursts.get(p.op), Some(Burst::Cpu(_))) && p.state != ProcState::Exit;
-        let (burst_remaining, burst_length) = match spec.bursts.get(p.op) {
-            Some(Burst::Cpu(length)) if self.oracle && in_cpu_burst => {
-                (Some(p.burst_left - running_for), Some(*length))
-            }
-            _ => (None, None),
-        };
+        let running = p.state == ProcState::Running;
+        let running_for = if running { self.now - p.op_start } else { 0 };
+        // Rule S5: the current CPU burst is the `cpu` operation under the cursor, or the next one after the
+        // operations that take no time; a blocked or exited process has none.
+        let (burst_remaining, burst_length) =
+            if self.oracle && matches!(p.state, ProcState::New | ProcState::Ready | ProcState::Running) {
+                if p.burst_length > 0 {
+                    (Some(p.burst_left - running_for), Some(p.burst_length))
+                } else {
+                    let next = p.cursor.next_cpu(spec.program.code());
+                    (next, next)
+                }
+            } else {
+                (None, None)
+            };
         Pcb {
             pid,
             state: p.state,
@@ -127,7 +170,7 @@ impl<'c> World<'c> {
             last_burst: p.last_burst,
             ready_since: p.ready_since,
             first_run: p.first_run,
-            current_run: if p.state == ProcState::Running { running_for } else { p.current_run },
+            current_run: if running { self.now - p.run_start } else { p.current_run },
             waiting: p.waiting + p.ready_since.map_or(0, |since| self.now - since),
         }
     }

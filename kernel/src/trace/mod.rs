@@ -6,5 +6,5 @@ pub mod json;
 mod metrics;
 pub mod text;
 
-pub use event::{Discard, Recorder, Segment, SegmentKind, TraceEvent, TraceSink, Transition};
+pub use event::{BlockOn, Discard, Recorder, Segment, SegmentKind, SyncOp, TraceEvent, TraceSink, Transition, WokenBy};
 pub use metrics::{Averages, Metrics, ProcessMetrics, Summary};

@@ -6,20 +6,33 @@ use std::fmt::Write as _;
 use schedgrade_contract::{Between, PolicyKind, SchedulerConfig};
 
 use super::Segment;
-use super::event::{TraceEvent, Transition};
+use super::event::{BlockOn, SyncOp, TraceEvent, Transition, WokenBy};
 use super::gantt;
 use super::metrics::Metrics;
-use crate::case::Case;
-use crate::sim::RunEnd;
+use crate::case::{Case, ObjId, ObjectKind, WakeOrder};
+use crate::sim::{DeadlockReport, RunEnd};
 
 /// The section markers of the text rendering.
 pub const TRACE_HEADER: &str = "== trace ==";
 pub const GANTT_HEADER: &str = "== gantt ==";
 pub const METRICS_HEADER: &str = "== metrics ==";
 
-/// Renders one event as its canonical trace line. `width` pads process names so columns line up.
+/// A process's name, or `?` for an unknown pid.
+pub fn process_name(case: &Case, pid: schedgrade_contract::Pid) -> &str {
+    case.processes.get(pid.index()).map_or("?", |p| p.name.as_str())
+}
+
+/// An object's name, or `?` for an unknown id.
+pub fn object_name(case: &Case, id: ObjId) -> &str {
+    case.objects.get(id.index()).map_or("?", |o| o.name.as_str())
+}
+
+/// Renders one event as its canonical trace line (rules T1–T3, T6–T8 of `docs/semantics.md`). `width` pads process
+/// names so columns line up.
 pub fn event_line(case: &Case, event: &TraceEvent, width: usize) -> String {
-    let name = |pid: schedgrade_contract::Pid| case.processes.get(pid.index()).map_or("?", |p| p.name.as_str());
+    let name = |pid: schedgrade_contract::Pid| process_name(case, pid);
+    let maybe = |pid: Option<schedgrade_contract::Pid>| pid.map_or("-", name);
+    let object = |id: ObjId| object_name(case, id);
     let cpu = event.cpu.map_or_else(|| "-".to_owned(), |c| format!("cpu{c}"));
     let mut line = format!("{:>6} {:<5} {:<width$} ", event.time, cpu, name(event.pid));
     match event.transition {
@@ -29,15 +42,57 @@ pub fn event_line(case: &Case, event: &TraceEvent, width: usize) -> String {
         }
         other => {
             let (from, to, reason) = other.parts();
-            let _ = write!(line, "{:<18} {reason}", format!("{from} -> {to}"));
-            if let Transition::Dispatch { slice, level } = other {
-                if let Some(slice) = slice {
-                    let _ = write!(line, " slice={slice}");
+            // An event that leaves the state unchanged shows the state once.
+            let state = if from == to { from.to_owned() } else { format!("{from} -> {to}") };
+            let _ = write!(line, "{state:<18} {reason}");
+            let _ = match other {
+                Transition::Dispatch { slice, level } => {
+                    if let Some(slice) = slice {
+                        let _ = write!(line, " slice={slice}");
+                    }
+                    match level {
+                        Some(level) => write!(line, " level={level}"),
+                        None => Ok(()),
+                    }
                 }
-                if let Some(level) = level {
-                    let _ = write!(line, " level={level}");
+                Transition::Block(BlockOn::Mutex { id, owner }) => {
+                    write!(line, " {} owner={}", object(id), name(owner))
                 }
-            }
+                Transition::Block(BlockOn::Semaphore { id, value }) => write!(line, " {} value={value}", object(id)),
+                Transition::Wakeup(WokenBy::Object(id)) => write!(line, " {}", object(id)),
+                Transition::Sync(op) => {
+                    let _ = write!(line, " {}", object(op.object()));
+                    match op {
+                        SyncOp::Lock { .. } => Ok(()),
+                        SyncOp::LockError { .. } => write!(line, " owner={}", name(event.pid)),
+                        SyncOp::UnlockError { owner, .. } => write!(line, " owner={}", maybe(owner)),
+                        SyncOp::Unlock { woke, .. } => match woke {
+                            Some(woke) => write!(line, " woke={}", name(woke)),
+                            None => Ok(()),
+                        },
+                        SyncOp::Wait { value, .. } => write!(line, " value={value}"),
+                        SyncOp::Signal { value, woke, .. } => {
+                            let _ = write!(line, " value={value}");
+                            match woke {
+                                Some(woke) => write!(line, " woke={}", name(woke)),
+                                None => Ok(()),
+                            }
+                        }
+                    }
+                }
+                Transition::Deadlock { waits_for, held_by } => match held_by {
+                    Some(owner) => write!(line, " {} owner={}", object(waits_for), name(owner)),
+                    None => write!(line, " {}", object(waits_for)),
+                },
+                Transition::Arrive
+                | Transition::Timeout
+                | Transition::Preempt
+                | Transition::Block(BlockOn::Io)
+                | Transition::Wakeup(WokenBy::Io)
+                | Transition::Exit
+                | Transition::Yield
+                | Transition::Switch { .. } => Ok(()),
+            };
         }
     }
     line
@@ -107,6 +162,26 @@ pub fn describe_scheduler(config: &SchedulerConfig) -> String {
     out
 }
 
+/// The objects in one line, e.g. `m=mutex s=semaphore(initial=2,wake=priority)`.
+pub fn describe_objects(case: &Case) -> String {
+    let objects: Vec<String> = case
+        .objects
+        .iter()
+        .map(|o| {
+            let mut settings = Vec::new();
+            if o.kind == ObjectKind::Semaphore {
+                settings.push(format!("initial={}", o.initial));
+            }
+            if o.wake != WakeOrder::Fifo {
+                settings.push(format!("wake={}", o.wake.as_str()));
+            }
+            let settings = if settings.is_empty() { String::new() } else { format!("({})", settings.join(",")) };
+            format!("{}={}{settings}", o.name, o.kind.as_str())
+        })
+        .collect();
+    objects.join(" ")
+}
+
 /// How a run ended, in one line.
 pub fn describe_end(end: &RunEnd) -> String {
     match end {
@@ -115,7 +190,42 @@ pub fn describe_end(end: &RunEnd) -> String {
         RunEnd::Violated(v) => {
             format!("stopped at t={}: contract violation in `{}`: {}", v.time, v.hook.as_str(), v.message)
         }
+        RunEnd::Deadlock(report) => format!("deadlock at t={}", report.time),
     }
+}
+
+/// How a run ended, in one line, with the names a deadlock report needs: e.g. `deadlock at t=6: cycle P1 -> P2 ->
+/// P1; blocked P1 (m, owner P2), P2 (n, owner P1)`.
+pub fn describe_end_in(case: &Case, end: &RunEnd) -> String {
+    match end {
+        RunEnd::Deadlock(report) => describe_deadlock(case, report),
+        RunEnd::Completed | RunEnd::Faulted { .. } | RunEnd::Violated(_) => describe_end(end),
+    }
+}
+
+fn describe_deadlock(case: &Case, report: &DeadlockReport) -> String {
+    let name = |pid: schedgrade_contract::Pid| process_name(case, pid);
+    let mut out = format!("deadlock at t={}: ", report.time);
+    match report.cycle.first() {
+        Some(&first) => {
+            let names: Vec<&str> = report.cycle.iter().map(|&p| name(p)).chain([name(first)]).collect();
+            let _ = write!(out, "cycle {}", names.join(" -> "));
+        }
+        None => out.push_str("no cycle"),
+    }
+    let blocked: Vec<String> = report
+        .blocked
+        .iter()
+        .map(|b| {
+            let object = object_name(case, b.waits_for);
+            match b.held_by {
+                Some(owner) => format!("{} ({object}, owner {})", name(b.pid), name(owner)),
+                None => format!("{} ({object})", name(b.pid)),
+            }
+        })
+        .collect();
+    let _ = write!(out, "; blocked {}", blocked.join(", "));
+    out
 }
 
 /// The full text report of one run.
@@ -132,7 +242,10 @@ pub fn render(case: &Case, events: &[TraceEvent], segments: &[Segment], metrics:
         m.ties.as_str(),
         m.io_devices.map_or_else(|| "unlimited".to_owned(), |d| d.to_string())
     );
-    let _ = writeln!(out, "outcome: {}", describe_end(end));
+    if !case.objects.is_empty() {
+        let _ = writeln!(out, "objects: {}", describe_objects(case));
+    }
+    let _ = writeln!(out, "outcome: {}", describe_end_in(case, end));
     let _ = writeln!(out, "\n{TRACE_HEADER}");
     for line in trace_lines(case, events) {
         let _ = writeln!(out, "{line}");
