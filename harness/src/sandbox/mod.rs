@@ -137,18 +137,15 @@ pub use program::WorkerProgram;
 pub use schedgrade_kernel::wire::{VIOLATION_EXIT_CODE, WorkerError};
 pub use worker_uid::{LOCK_DIR, WORKER_UID_BASE, WORKER_UID_COUNT, fallback_lock_dir, is_worker_uid};
 
-/// `nobody` / `nogroup` on Debian. Workers no longer run as `nobody` (see [`WORKER_UID_BASE`]); kept as the
-/// owner that permission checks are phrased for.
-pub const NOBODY: u32 = 65534;
-
 /// Resource limits of one worker run.
 ///
 /// Defaults (see [`Limits::default`]): CPU 2000 ms, wall 5000 ms, memory 512 MiB, output 64 KiB per stream,
 /// result 4 MiB, files 0 KiB, 32 open files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// CPU time. Enforced by `RLIMIT_CPU`, so rounded up to whole seconds: the soft limit (`SIGXCPU`) is
-    /// ⌈cpu_ms/1000⌉ s, the hard limit (`SIGKILL`) one second later.
+    /// CPU time of student code. Enforced by `RLIMIT_CPU`, so rounded up to whole seconds: the worker sets the soft
+    /// limit (`SIGXCPU`) to ⌈cpu_ms/1000⌉ s plus the whole seconds it used before loading, the hard limit (`SIGKILL`)
+    /// one second later (see `schedgrade_kernel::wire::cpu_soft_limit_secs`).
     pub cpu_ms: u64,
     /// Wall-clock time from spawn to exit; on expiry the whole process group is killed. Also catches sleeping.
     pub wall_ms: u64,
@@ -182,11 +179,6 @@ impl Limits {
     /// The `RLIMIT_CPU` soft limit in seconds: ⌈cpu_ms/1000⌉, at least 1.
     pub fn cpu_soft_secs(&self) -> u64 {
         self.cpu_ms.div_ceil(1000).max(1)
-    }
-
-    /// The `RLIMIT_CPU` hard limit in seconds: the soft limit + 1.
-    pub fn cpu_hard_secs(&self) -> u64 {
-        self.cpu_soft_secs() + 1
     }
 }
 

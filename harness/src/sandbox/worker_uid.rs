@@ -178,7 +178,7 @@ mod tests {
         let last = WORKER_UID_BASE + (WORKER_UID_COUNT - 1);
         assert!(last < 0x7FFE_0000, "{last:#x}");
         assert!(is_worker_uid(WORKER_UID_BASE) && is_worker_uid(last));
-        assert!(!is_worker_uid(0) && !is_worker_uid(super::super::NOBODY) && !is_worker_uid(last + 1));
+        assert!(!is_worker_uid(0) && !is_worker_uid(65534 /* nobody */) && !is_worker_uid(last + 1));
     }
 
     #[test]
