@@ -163,6 +163,27 @@ fn programs_with_objects_and_loops_round_trip() {
 }
 
 #[test]
+fn every_operation_descriptor_builds_its_operation_from_its_arguments() {
+    use harness::case::{Arg, ArgKind, OPS};
+    for spec in OPS {
+        let args: Vec<Arg> = spec
+            .args
+            .iter()
+            .map(|kind| match kind {
+                ArgKind::Ticks => Arg::Ticks(3),
+                ArgKind::Object(_) => Arg::Object(ObjId(1)),
+            })
+            .collect();
+        let op = (spec.build)(&args).unwrap_or_else(|| panic!("`{}` does not build", spec.name));
+        assert_eq!(op.is_cpu(), spec.name == "cpu");
+        // One argument short: only an operation without arguments still builds.
+        let fewer = &args[..args.len().saturating_sub(1)];
+        assert_eq!((spec.build)(fewer).is_some(), args.is_empty(), "{}", spec.name);
+        assert!(spec.example.starts_with(spec.name) && spec.template().starts_with(spec.name));
+    }
+}
+
+#[test]
 fn a_loop_costs_its_body_not_its_iterations() {
     // 10^9 × 10^9 iterations would be 10^18 operations: refused from the loop counts, in microseconds.
     let nested = "scheduler: { policy: fcfs }\nprocesses:\n  - { name: P, program: [{ repeat: 1000000000, do: [{ repeat: 1000000000, do: [yield, cpu 1] }] }] }\n";

@@ -45,7 +45,7 @@ pub use discover::{DiscoverError, discover_cases};
 pub use model::{
     Case, Expectations, ExpectedOutcome, Machine, ObjectKind, ObjectSpec, ProcessSpec, SwitchCost, Ties, WakeOrder,
 };
-pub use ops::{Arg, ArgKind, OPS, OpSpec, spec_of};
+pub use ops::{Arg, ArgKind, OPS, OpSpec};
 pub use program::{Cursor, Instr, ObjId, Op, Program, Step};
 pub use raw::MAX_TICK;
 pub use schema::testcase_schema;

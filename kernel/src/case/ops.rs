@@ -44,17 +44,17 @@ pub enum Arg {
 }
 
 impl Arg {
-    fn ticks(self) -> Tick {
-        match self {
-            Arg::Ticks(n) => n,
-            Arg::Object(_) => unreachable!("the descriptor's argument kinds are checked before `build`"),
+    fn ticks(args: &[Arg], i: usize) -> Option<Tick> {
+        match args.get(i)? {
+            Arg::Ticks(n) => Some(*n),
+            Arg::Object(_) => None,
         }
     }
 
-    fn object(self) -> ObjId {
-        match self {
-            Arg::Object(id) => id,
-            Arg::Ticks(_) => unreachable!("the descriptor's argument kinds are checked before `build`"),
+    fn object(args: &[Arg], i: usize) -> Option<ObjId> {
+        match args.get(i)? {
+            Arg::Object(id) => Some(*id),
+            Arg::Ticks(_) => None,
         }
     }
 }
@@ -72,8 +72,8 @@ pub struct OpSpec {
     pub example: &'static str,
     /// Whether `bursts:` accepts it (`bursts:` is the original CPU/I-O-only form of a program).
     pub in_bursts: bool,
-    /// Builds the operation from checked arguments (as many as `args`, of those kinds).
-    pub build: fn(&[Arg]) -> Op,
+    /// Builds the operation from checked arguments: `None` unless they are as many as `args`, of those kinds.
+    pub build: fn(&[Arg]) -> Option<Op>,
 }
 
 impl OpSpec {
@@ -96,7 +96,7 @@ pub const OPS: &[OpSpec] = &[
         doc: "compute for N ticks: one CPU burst (O1, O2)",
         example: "cpu 5",
         in_bursts: true,
-        build: |a| Op::Cpu(a[0].ticks()),
+        build: |a| Arg::ticks(a, 0).map(Op::Cpu),
     },
     OpSpec {
         name: "io",
@@ -104,7 +104,7 @@ pub const OPS: &[OpSpec] = &[
         doc: "block for N ticks of I/O, plus any time queued for a device (S8, O4)",
         example: "io 2",
         in_bursts: true,
-        build: |a| Op::Io(a[0].ticks()),
+        build: |a| Arg::ticks(a, 0).map(Op::Io),
     },
     OpSpec {
         name: "lock",
@@ -112,7 +112,7 @@ pub const OPS: &[OpSpec] = &[
         doc: "acquire mutex M, blocking while another process holds it (O8)",
         example: "lock m",
         in_bursts: false,
-        build: |a| Op::Lock(a[0].object()),
+        build: |a| Arg::object(a, 0).map(Op::Lock),
     },
     OpSpec {
         name: "unlock",
@@ -120,7 +120,7 @@ pub const OPS: &[OpSpec] = &[
         doc: "release mutex M, handing it to its next waiter (O8)",
         example: "unlock m",
         in_bursts: false,
-        build: |a| Op::Unlock(a[0].object()),
+        build: |a| Arg::object(a, 0).map(Op::Unlock),
     },
     OpSpec {
         name: "wait",
@@ -128,7 +128,7 @@ pub const OPS: &[OpSpec] = &[
         doc: "decrement semaphore S and block if it is then negative (P, down; O7)",
         example: "wait s",
         in_bursts: false,
-        build: |a| Op::Wait(a[0].object()),
+        build: |a| Arg::object(a, 0).map(Op::Wait),
     },
     OpSpec {
         name: "signal",
@@ -136,7 +136,7 @@ pub const OPS: &[OpSpec] = &[
         doc: "increment semaphore S and wake one waiter, if any (V, up; O7)",
         example: "signal s",
         in_bursts: false,
-        build: |a| Op::Signal(a[0].object()),
+        build: |a| Arg::object(a, 0).map(Op::Signal),
     },
     OpSpec {
         name: "yield",
@@ -144,27 +144,13 @@ pub const OPS: &[OpSpec] = &[
         doc: "give up the CPU and go back to Ready (O9)",
         example: "yield",
         in_bursts: false,
-        build: |_| Op::Yield,
+        build: |a| a.is_empty().then_some(Op::Yield),
     },
 ];
 
 /// The descriptor named `name` (exact, lowercase).
 pub fn spec_named(name: &str) -> Option<&'static OpSpec> {
     OPS.iter().find(|s| s.name == name)
-}
-
-/// The descriptor of `op`.
-pub fn spec_of(op: Op) -> &'static OpSpec {
-    let name = match op {
-        Op::Cpu(_) => "cpu",
-        Op::Io(_) => "io",
-        Op::Lock(_) => "lock",
-        Op::Unlock(_) => "unlock",
-        Op::Wait(_) => "wait",
-        Op::Signal(_) => "signal",
-        Op::Yield => "yield",
-    };
-    spec_named(name).expect("every operation has a descriptor")
 }
 
 /// The operations a dialect accepts: every one for `program:`, only CPU and I/O for `bursts:`.

@@ -78,6 +78,8 @@ pub enum Instr {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Program {
     code: Vec<Instr>,
+    /// Whether `code` has a loop (kept here so that the kernel can ask without reading the code).
+    has_loops: bool,
 }
 
 impl Program {
@@ -86,12 +88,13 @@ impl Program {
     pub fn new(steps: &[Step]) -> Program {
         let mut code = Vec::with_capacity(steps.len());
         flatten(steps, &mut code);
-        Program { code }
+        let has_loops = code.iter().any(|i| matches!(i, Instr::Repeat { .. }));
+        Program { code, has_loops }
     }
 
     /// A program without loops.
     pub fn from_ops(ops: impl IntoIterator<Item = Op>) -> Program {
-        Program { code: ops.into_iter().map(Instr::Op).collect() }
+        Program { code: ops.into_iter().map(Instr::Op).collect(), has_loops: false }
     }
 
     /// The flat instructions, for the kernel's cursor.
@@ -125,17 +128,21 @@ impl Program {
 
     /// Every operation in execution order, loops unrolled lazily (nothing is materialised).
     pub fn ops(&self) -> impl Iterator<Item = Op> + '_ {
-        let mut cursor = Cursor::default();
+        let (mut cursor, mut loops) = (Cursor::default(), Vec::new());
         let mut started = false;
         std::iter::from_fn(move || {
             if started {
-                cursor.advance(&self.code);
+                cursor.advance(&self.code, &mut loops)
             } else {
-                cursor.land(&self.code);
                 started = true;
+                cursor.land(&self.code, &mut loops)
             }
-            cursor.op(&self.code)
         })
+    }
+
+    /// Whether the program has a `repeat` loop.
+    pub fn has_loops(&self) -> bool {
+        self.has_loops
     }
 
     /// Totals over the unrolled program: (operations, CPU and I/O ticks), saturating at `u128::MAX`.
@@ -199,66 +206,71 @@ fn index(i: usize) -> u32 {
     u32::try_from(i).expect("a program has fewer than 2^32 instructions")
 }
 
-/// Where a process is in its program: the program counter and, for each open loop (outermost first), the
-/// iterations left including the current one. A cursor always rests on an operation or at the end.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Where a process is in its program: the program counter. It always rests on an operation or at the end.
+///
+/// The open loops are kept beside it, as a stack of iterations left (the current one included, outermost first):
+/// the kernel stores the stacks apart from its process records, since most programs have no loop.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Cursor {
     pub pc: u32,
-    pub loops: Vec<u32>,
 }
 
 impl Cursor {
     /// The operation the cursor rests on, or `None` at the end of the program.
-    pub fn op(&self, code: &[Instr]) -> Option<Op> {
+    #[inline]
+    pub fn op(self, code: &[Instr]) -> Option<Op> {
         match code.get(self.pc as usize) {
             Some(Instr::Op(op)) => Some(*op),
             _ => None,
         }
     }
 
-    /// Moves over loop instructions until the cursor rests on an operation or at the end.
-    pub fn land(&mut self, code: &[Instr]) {
+    /// Moves over loop instructions until the cursor rests on an operation or at the end; returns that operation.
+    #[inline]
+    pub fn land(&mut self, code: &[Instr], loops: &mut Vec<u32>) -> Option<Op> {
         while let Some(instr) = code.get(self.pc as usize) {
             match *instr {
-                Instr::Op(_) => return,
+                Instr::Op(op) => return Some(op),
                 Instr::Repeat { times, .. } => {
-                    self.loops.push(times);
+                    loops.push(times);
                     self.pc += 1;
                 }
-                Instr::EndRepeat { start } => {
-                    let last = self.loops.last_mut().expect("an open loop for every `EndRepeat`");
-                    *last -= 1;
-                    if *last > 0 {
+                Instr::EndRepeat { start } => match loops.last_mut() {
+                    Some(left) if *left > 1 => {
+                        *left -= 1;
                         self.pc = start + 1;
-                    } else {
-                        self.loops.pop();
+                    }
+                    _ => {
+                        loops.pop();
                         self.pc += 1;
                     }
-                }
+                },
             }
         }
+        None
     }
 
-    /// Moves past the current operation to the next one.
-    pub fn advance(&mut self, code: &[Instr]) {
+    /// Moves past the current operation to the next one; returns it (`None` at the end of the program).
+    #[inline]
+    pub fn advance(&mut self, code: &[Instr], loops: &mut Vec<u32>) -> Option<Op> {
         self.pc += 1;
-        self.land(code);
+        self.land(code, loops)
     }
 
     /// The length of the first `cpu` operation at or after the cursor, without moving it: the CPU burst the process
     /// will run next. `None` if no `cpu` operation is left.
-    pub fn next_cpu(&self, code: &[Instr]) -> Option<Tick> {
+    pub fn next_cpu(self, code: &[Instr], loops: &[u32]) -> Option<Tick> {
         let mut pc = self.pc as usize;
         // Open loops of the real cursor we are still inside (innermost last); loops entered while looking ahead
         // always contain a `cpu` operation, which is found before their end.
-        let mut depth = self.loops.len();
+        let mut depth = loops.len();
         while let Some(instr) = code.get(pc) {
             match *instr {
                 Instr::Op(Op::Cpu(n)) => return Some(n),
                 Instr::Op(_) => pc += 1,
                 Instr::Repeat { end, has_cpu, .. } => pc = if has_cpu { pc + 1 } else { end as usize + 1 },
                 Instr::EndRepeat { start } => {
-                    let again = depth > 0 && self.loops[depth - 1] > 1;
+                    let again = depth > 0 && loops[depth - 1] > 1;
                     let has_cpu = matches!(code[start as usize], Instr::Repeat { has_cpu: true, .. });
                     if again && has_cpu {
                         pc = start as usize + 1;

@@ -254,7 +254,20 @@ fn check_op(text: &str, pos: Pos, objects: &ObjectTable, ck: &mut Checker<'_, '_
     for (&word, &kind) in words[1..].iter().zip(spec.args) {
         args.push(check_arg(spec.name, word, kind, &shown, pos, objects, ck)?);
     }
-    Some((spec.build)(&args))
+    let built = (spec.build)(&args);
+    if built.is_none() {
+        // The arguments were checked against the descriptor: a descriptor whose `build` disagrees is our bug.
+        ck.error(
+            "internal",
+            pos,
+            format!(
+                "the operation `{}` could not be built from its checked arguments (a bug in schedgrade)",
+                spec.name
+            ),
+            Some("please report this case to the schedgrade maintainers".to_string()),
+        );
+    }
+    built
 }
 
 fn check_arg(

@@ -22,7 +22,8 @@ use crate::trace::{Segment, SegmentKind, TraceEvent, TraceSink, Transition, Woke
 enum Stop {
     Fault(HookFault),
     Violation(Violation),
-    Deadlock(DeadlockReport),
+    /// Boxed so that every `Step` stays as small as before deadlocks existed.
+    Deadlock(Box<DeadlockReport>),
 }
 
 impl From<HookFault> for Stop {
@@ -58,7 +59,7 @@ pub fn simulate(case: &Case, policy: PolicyInstance, sink: &mut dyn TraceSink) -
         Ok(()) => RunEnd::Completed,
         Err(Stop::Fault(fault)) => RunEnd::Faulted { time: kernel.world.now, fault },
         Err(Stop::Violation(violation)) => RunEnd::Violated(violation),
-        Err(Stop::Deadlock(report)) => RunEnd::Deadlock(report),
+        Err(Stop::Deadlock(report)) => RunEnd::Deadlock(*report),
     };
     kernel.finish(end)
 }
@@ -211,20 +212,24 @@ impl<'c, 's> Kernel<'c, 's> {
                 let reschedule = self.fire_timer()?;
                 self.insert_arrivals()?;
                 self.insert_wakeups()?;
-                self.insert_object_wakeups()?;
+                if !self.woken.is_empty() {
+                    self.insert_object_wakeups()?;
+                }
                 self.reschedule_all(reschedule)?;
             }
             Ties::ArrivalsFirst => {
                 let reschedule = self.fire_timer()?;
                 self.insert_arrivals()?;
                 self.insert_wakeups()?;
-                self.insert_object_wakeups()?;
+                if !self.woken.is_empty() {
+                    self.insert_object_wakeups()?;
+                }
                 self.insert_timeouts()?;
                 self.reschedule_all(reschedule)?;
             }
         }
 
-        // (e) comes with the newcomers in the order they became ready: those deferred by a switch came first.
+        // Newcomers are offered in the order they became ready: those deferred by a switch that ended now came first.
         if switch_ended && !self.deferred.is_empty() {
             let mut deferred = std::mem::take(&mut self.deferred);
             deferred.append(&mut self.newcomers);
@@ -242,9 +247,8 @@ impl<'c, 's> Kernel<'c, 's> {
                 i += 1;
             }
             self.newcomers.clear();
-            // Only a wake-up during (e) can leave a CPU idle with a process Ready: dispatch again.
-            let idle = self.world.cpus.iter().any(|c| c.state == CpuState::Idle);
-            if !(idle && self.ready_unclaimed > 0) {
+            // Only a wake-up during (e) could leave a CPU idle with a process Ready: then dispatch again.
+            if self.ready_unclaimed == 0 || self.world.cpus.iter().all(|c| c.state != CpuState::Idle) {
                 return Ok(());
             }
         }
@@ -279,6 +283,7 @@ impl<'c, 's> Kernel<'c, 's> {
             }
             self.next_arrival += 1;
             self.live += 1;
+            self.world.start(pid);
             self.become_ready(pid);
             self.emit(None, pid, Transition::Arrive);
             self.notify_ready(pid, ReadyReason::Arrived)?;
@@ -304,9 +309,6 @@ impl<'c, 's> Kernel<'c, 's> {
 
     /// Rule O6: processes woken by an operation in step 1 join after the I/O completions, in operation order.
     fn insert_object_wakeups(&mut self) -> Step {
-        if self.woken.is_empty() {
-            return Ok(());
-        }
         let woken = std::mem::take(&mut self.woken);
         for &(pid, id) in &woken {
             self.wake(pid, WokenBy::Object(id))?;
@@ -318,6 +320,7 @@ impl<'c, 's> Kernel<'c, 's> {
 
     /// Blocked → Ready (decision point 3), whatever the reason: `on_ready(IoDone)`, and the process is a newcomer
     /// for preemption (rules S6.3, O4).
+    #[inline(always)]
     fn wake(&mut self, pid: Pid, by: WokenBy) -> Step {
         self.become_ready(pid);
         self.emit(None, pid, Transition::Wakeup(by));
@@ -338,6 +341,7 @@ impl<'c, 's> Kernel<'c, 's> {
         Ok(())
     }
 
+    #[inline]
     fn become_ready(&mut self, pid: Pid) {
         let now = self.world.now;
         let p = &mut self.world.procs[pid.index()];
@@ -346,6 +350,7 @@ impl<'c, 's> Kernel<'c, 's> {
         self.ready_unclaimed += 1;
     }
 
+    #[inline]
     fn notify_ready(&mut self, pid: Pid, reason: ReadyReason) -> Step {
         let pcb = self.world.pcb(pid);
         self.policy.on_ready(&self.world.abi_kernel(), &pcb, reason)?;
@@ -353,6 +358,7 @@ impl<'c, 's> Kernel<'c, 's> {
     }
 
     /// Moves the CPU's segment to `kind`, closing the previous one if it differs.
+    #[inline(always)]
     fn set_segment(&mut self, cpu: usize, kind: SegmentKind) {
         let now = self.world.now;
         let c = &mut self.world.cpus[cpu];
@@ -379,6 +385,7 @@ impl<'c, 's> Kernel<'c, 's> {
         Ok(())
     }
 
+    #[inline(always)]
     fn dispatch(&mut self, cpu: usize) -> Step {
         let picked = self.policy.pick_next(&self.world.abi_kernel(), CpuId(cpu as u32))?;
         let Some(pid) = picked else {
@@ -444,7 +451,6 @@ impl<'c, 's> Kernel<'c, 's> {
         p.first_run.get_or_insert(now);
         p.current_run = 0;
         p.run_start = now;
-        p.op_start = now;
         let pcb = self.world.pcb(pid);
         let slice = self.policy.time_slice(&self.world.abi_kernel(), &pcb)?;
         if slice == Some(0) {
@@ -460,22 +466,32 @@ impl<'c, 's> Kernel<'c, 's> {
         c.state = CpuState::Running { pid, slice_end, burst_end: now };
         c.last = Some(pid);
         self.emit(Some(cpu), pid, Transition::Dispatch { slice, level });
-        self.execute(cpu, pid, slice_end)?;
-        // A run that ended at once (rule O2) takes no time and gets no segment, so the runs around it can merge.
-        if matches!(self.world.cpus[cpu].state, CpuState::Running { pid: running, .. } if running == pid) {
-            self.set_segment(cpu, SegmentKind::Run { pid, level });
+        let burst_left = self.world.procs[pid.index()].burst_left;
+        if burst_left > 0 {
+            // The usual case, without reading the program: ticks left means the cursor is on a `cpu` operation,
+            // which the process resumes (a slice never ends at its dispatch).
+            self.world.cpus[cpu].state = CpuState::Running { pid, slice_end, burst_end: now + burst_left };
+        } else {
+            let op = self.world.op(pid);
+            self.execute(cpu, pid, slice_end, op)?;
+            // A run that ended at once (rule O2) takes no time and gets no segment, so the runs around it merge.
+            if !matches!(self.world.cpus[cpu].state, CpuState::Running { pid: running, .. } if running == pid) {
+                return Ok(());
+            }
         }
+        self.set_segment(cpu, SegmentKind::Run { pid, level });
         Ok(())
     }
 
     /// Takes `pid` off `cpu` and accounts for the run; the caller decides where it goes.
+    #[inline]
     fn stop_run(&mut self, cpu: usize, pid: Pid, next: ProcState) {
         let now = self.world.now;
         let p = &mut self.world.procs[pid.index()];
-        let ran = now - p.op_start;
+        let ran = now - p.run_start;
         p.burst_left -= ran;
         p.cpu_used += ran;
-        p.current_run = now - p.run_start;
+        p.current_run += ran;
         self.totals.busy += ran;
         self.world.cpus[cpu].state = CpuState::Idle;
         if next == ProcState::Ready {

@@ -61,11 +61,16 @@ pub(crate) enum Unlock {
     NotOwner { owner: Option<Pid> },
 }
 
-/// The kernel's objects, indexed by [`ObjId`].
+/// The kernel's objects, indexed by [`ObjId`], and what each process waits on. The per-process vectors are empty
+/// when the case has no objects, so that scheduling-only workloads neither allocate nor touch them.
 pub(crate) struct Objects {
     objects: Vec<Object>,
     /// Each process's wake-up rank (smaller wakes first) for `wake: priority`; empty when no object uses it.
     rank: Vec<i64>,
+    /// The object each process is blocked on, by pid (rule O4).
+    blocked_on: Vec<Option<ObjId>>,
+    /// Whether each process has been named in a `deadlock` event (rule O10), by pid.
+    reported: Vec<bool>,
 }
 
 impl Objects {
@@ -90,7 +95,31 @@ impl Objects {
         } else {
             Vec::new()
         };
-        Objects { objects, rank }
+        let n = if case.objects.is_empty() { 0 } else { case.processes.len() };
+        Objects { objects, rank, blocked_on: vec![None; n], reported: vec![false; n] }
+    }
+
+    /// The object `pid` is blocked on, if any.
+    pub fn blocked_on(&self, pid: Pid) -> Option<ObjId> {
+        self.blocked_on.get(pid.index()).copied().flatten()
+    }
+
+    /// Records that `pid` now waits on `id` (or, with `None`, no longer waits). Only called for cases with objects.
+    pub fn set_blocked_on(&mut self, pid: Pid, id: Option<ObjId>) {
+        if let Some(slot) = self.blocked_on.get_mut(pid.index()) {
+            *slot = id;
+        }
+    }
+
+    /// Whether `pid` has been named in a `deadlock` event.
+    pub fn reported(&self, pid: Pid) -> bool {
+        self.reported.get(pid.index()).copied().unwrap_or(false)
+    }
+
+    pub fn mark_reported(&mut self, pid: Pid) {
+        if let Some(slot) = self.reported.get_mut(pid.index()) {
+            *slot = true;
+        }
     }
 
     /// A mutex's owner; `None` for a free mutex and for every semaphore (semaphores have no owner).

@@ -5,45 +5,40 @@ use std::ffi::c_void;
 use schedgrade_contract::abi::{AbiKernel, AbiPcb};
 use schedgrade_contract::{Pcb, Pid, ProcState, Tick};
 
-use crate::case::{Case, Cursor, ObjId, Op};
+use crate::case::{Case, Cursor, Op};
 use crate::trace::SegmentKind;
 
 /// One process's runtime record (the kernel's PCB).
 #[derive(Clone, Debug)]
 pub(crate) struct Proc {
     pub state: ProcState,
-    /// Where it is in its program: on the operation it executes next (or is executing), or at the end.
+    /// Where it is in its program: on the operation it executes next (or is executing), or at the end. Its open
+    /// loops are in [`World`]. A New process's cursor is at 0 and lands on its first operation at arrival, so that
+    /// setting up a run reads no program.
     pub cursor: Cursor,
-    /// The length of the `cpu` operation under the cursor (0 if the cursor is on another operation).
-    pub burst_length: Tick,
-    /// Ticks left in the `cpu` operation under the cursor, as of `op_start` while Running.
+    /// Ticks left in the `cpu` operation under the cursor, as of `run_start` while Running; 0 when the cursor is on
+    /// another operation (a `cpu` operation lasts at least one tick, so `burst_left > 0` says the cursor is on one).
     pub burst_left: Tick,
     pub cpu_used: Tick,
     pub last_burst: Option<Tick>,
     pub ready_since: Option<Tick>,
     pub first_run: Option<Tick>,
+    /// Ticks of its current (or last) run; while Running, those of the `cpu` operations before `run_start`.
     pub current_run: Tick,
     pub waiting: Tick,
-    /// The tick it was last dispatched.
+    /// While Running: the tick its current `cpu` operation started or resumed (its dispatch, or the end of the
+    /// operation before); CPU time is accounted from here.
     pub run_start: Tick,
-    /// The tick the `cpu` operation under the cursor last started or resumed running (CPU time is accounted from
-    /// here).
-    pub op_start: Tick,
     pub completion: Option<Tick>,
     /// Chosen by `pick_next` and waiting out the dispatch latency: still Ready, but no longer pickable.
     pub claimed: bool,
-    /// The object it is blocked on, if it is blocked on one (rule O4).
-    pub blocked_on: Option<ObjId>,
-    /// Already named in a `deadlock` event (rule O10), so the end of the run does not name it again.
-    pub deadlocked: bool,
 }
 
 impl Proc {
-    fn new(code: &[crate::case::Instr]) -> Proc {
-        let mut p = Proc {
+    fn new() -> Proc {
+        Proc {
             state: ProcState::New,
             cursor: Cursor::default(),
-            burst_length: 0,
             burst_left: 0,
             cpu_used: 0,
             last_burst: None,
@@ -52,25 +47,18 @@ impl Proc {
             current_run: 0,
             waiting: 0,
             run_start: 0,
-            op_start: 0,
             completion: None,
             claimed: false,
-            blocked_on: None,
-            deadlocked: false,
-        };
-        p.cursor.land(code);
-        p.load(code);
-        p
+        }
     }
+}
 
-    /// Loads the operation under the cursor: a `cpu` operation starts with all its ticks left.
-    fn load(&mut self, code: &[crate::case::Instr]) {
-        let length = match self.cursor.op(code) {
-            Some(Op::Cpu(n)) => n,
-            _ => 0,
-        };
-        self.burst_length = length;
-        self.burst_left = length;
+/// The length of `op` if it is a `cpu` operation, else 0.
+#[inline(always)]
+pub(crate) fn cpu_length(op: Option<Op>) -> Tick {
+    match op {
+        Some(Op::Cpu(n)) => n,
+        _ => 0,
     }
 }
 
@@ -111,6 +99,11 @@ pub(crate) struct World<'c> {
     pub now: Tick,
     /// Whether the policy may see burst lengths (SJF, SRTF, HRRN without prediction).
     pub oracle: bool,
+    /// Each process's open loops, by pid, kept apart so that the process records stay small; allocated when the
+    /// first process with a loop arrives, so that loop-free workloads never touch it.
+    loops: Vec<Vec<u32>>,
+    /// The (always empty) loop stack of a process whose program has no loop.
+    no_loops: Vec<u32>,
 }
 
 impl<'c> World<'c> {
@@ -118,24 +111,57 @@ impl<'c> World<'c> {
         let idle = Cpu { state: CpuState::Idle, last: None, segment_start: 0, segment_kind: SegmentKind::Idle };
         World {
             case,
-            procs: case.processes.iter().map(|p| Proc::new(p.program.code())).collect(),
+            procs: vec![Proc::new(); case.processes.len()],
             cpus: vec![idle; case.machine.cpus as usize],
             now: 0,
             oracle,
+            loops: Vec::new(),
+            no_loops: Vec::new(),
         }
     }
 
+    /// Lands `pid`'s cursor on its first operation, at its arrival.
+    pub fn start(&mut self, pid: Pid) {
+        self.step_cursor(pid, false);
+    }
+
     /// The operation under `pid`'s cursor, or `None` at the end of its program.
+    #[inline(always)]
     pub fn op(&self, pid: Pid) -> Option<Op> {
         self.procs[pid.index()].cursor.op(self.case.processes[pid.index()].program.code())
     }
 
-    /// Moves `pid`'s cursor past its current operation and loads the next one.
-    pub fn advance(&mut self, pid: Pid) {
-        let code = self.case.processes[pid.index()].program.code();
-        let p = &mut self.procs[pid.index()];
-        p.cursor.advance(code);
-        p.load(code);
+    /// Moves `pid`'s cursor past its current operation and loads the next one, which it returns (`None` at the end
+    /// of the program).
+    #[inline(always)]
+    pub fn advance(&mut self, pid: Pid) -> Option<Op> {
+        self.step_cursor(pid, true)
+    }
+
+    /// The `cpu` operation under `pid`'s cursor has ended: returns its length, and moves on as [`World::advance`].
+    #[inline(always)]
+    pub fn finish_op(&mut self, pid: Pid) -> (Tick, Option<Op>) {
+        let length = cpu_length(self.op(pid));
+        (length, self.step_cursor(pid, true))
+    }
+
+    /// Moves `pid`'s cursor (past its current operation if `past`) onto the next operation, and loads it.
+    #[inline(always)]
+    fn step_cursor(&mut self, pid: Pid, past: bool) -> Option<Op> {
+        let i = pid.index();
+        let program = &self.case.processes[i].program;
+        let loops = if program.has_loops() {
+            if self.loops.is_empty() {
+                self.loops = vec![Vec::new(); self.procs.len()];
+            }
+            &mut self.loops[i]
+        } else {
+            &mut self.no_loops
+        };
+        let p = &mut self.procs[i];
+        let op = if past { p.cursor.advance(program.code(), loops) } else { p.cursor.land(program.code(), loops) };
+        p.burst_left = cpu_length(op);
+        op
     }
 
     /// The PCB as of `now`; a running process's counters include the ticks of its current run.
@@ -143,15 +169,19 @@ impl<'c> World<'c> {
         let spec = &self.case.processes[pid.index()];
         let p = &self.procs[pid.index()];
         let running = p.state == ProcState::Running;
-        let running_for = if running { self.now - p.op_start } else { 0 };
+        let running_for = if running { self.now - p.run_start } else { 0 };
         // Rule S5: the current CPU burst is the `cpu` operation under the cursor, or the next one after the
         // operations that take no time; a blocked or exited process has none.
         let (burst_remaining, burst_length) =
             if self.oracle && matches!(p.state, ProcState::New | ProcState::Ready | ProcState::Running) {
-                if p.burst_length > 0 {
-                    (Some(p.burst_left - running_for), Some(p.burst_length))
+                let code = spec.program.code();
+                if let Some(Op::Cpu(length)) = p.cursor.op(code) {
+                    // A New process has not loaded its first burst yet: all of it is left.
+                    let left = if p.state == ProcState::New { length } else { p.burst_left - running_for };
+                    (Some(left), Some(length))
                 } else {
-                    let next = p.cursor.next_cpu(spec.program.code());
+                    let loops = self.loops.get(pid.index()).map_or(&[][..], Vec::as_slice);
+                    let next = p.cursor.next_cpu(code, loops);
                     (next, next)
                 }
             } else {
@@ -170,7 +200,7 @@ impl<'c> World<'c> {
             last_burst: p.last_burst,
             ready_since: p.ready_since,
             first_run: p.first_run,
-            current_run: if running { self.now - p.run_start } else { p.current_run },
+            current_run: if running { p.current_run + running_for } else { p.current_run },
             waiting: p.waiting + p.ready_since.map_or(0, |since| self.now - since),
         }
     }

@@ -31,71 +31,78 @@ pub fn object_name(case: &Case, id: ObjId) -> &str {
 /// names so columns line up.
 pub fn event_line(case: &Case, event: &TraceEvent, width: usize) -> String {
     let name = |pid: schedgrade_contract::Pid| process_name(case, pid);
-    let maybe = |pid: Option<schedgrade_contract::Pid>| pid.map_or("-", name);
-    let object = |id: ObjId| object_name(case, id);
     let cpu = event.cpu.map_or_else(|| "-".to_owned(), |c| format!("cpu{c}"));
     let mut line = format!("{:>6} {:<5} {:<width$} ", event.time, cpu, name(event.pid));
+    if let Transition::Switch { from, cost } = event.transition {
+        let from = from.map_or("-", name);
+        let _ = write!(line, "{:<18} switch from={from} cost={cost}", "ready (latency)");
+        return line;
+    }
+    let (from, to, reason) = event.transition.parts();
+    // An event that leaves the state unchanged shows the state once.
+    let state = if from == to { from.to_owned() } else { format!("{from} -> {to}") };
+    let _ = write!(line, "{state:<18} {reason}");
+    let object = |id: ObjId| object_name(case, id);
+    let l = &mut line;
     match event.transition {
-        Transition::Switch { from, cost } => {
-            let from = from.map_or("-", name);
-            let _ = write!(line, "{:<18} switch from={from} cost={cost}", "ready (latency)");
+        Transition::Dispatch { slice, level } => {
+            if let Some(slice) = slice {
+                push(l, "slice", slice);
+            }
+            if let Some(level) = level {
+                push(l, "level", level);
+            }
         }
-        other => {
-            let (from, to, reason) = other.parts();
-            // An event that leaves the state unchanged shows the state once.
-            let state = if from == to { from.to_owned() } else { format!("{from} -> {to}") };
-            let _ = write!(line, "{state:<18} {reason}");
-            let _ = match other {
-                Transition::Dispatch { slice, level } => {
-                    if let Some(slice) = slice {
-                        let _ = write!(line, " slice={slice}");
-                    }
-                    match level {
-                        Some(level) => write!(line, " level={level}"),
-                        None => Ok(()),
-                    }
-                }
-                Transition::Block(BlockOn::Mutex { id, owner }) => {
-                    write!(line, " {} owner={}", object(id), name(owner))
-                }
-                Transition::Block(BlockOn::Semaphore { id, value }) => write!(line, " {} value={value}", object(id)),
-                Transition::Wakeup(WokenBy::Object(id)) => write!(line, " {}", object(id)),
-                Transition::Sync(op) => {
-                    let _ = write!(line, " {}", object(op.object()));
-                    match op {
-                        SyncOp::Lock { .. } => Ok(()),
-                        SyncOp::LockError { .. } => write!(line, " owner={}", name(event.pid)),
-                        SyncOp::UnlockError { owner, .. } => write!(line, " owner={}", maybe(owner)),
-                        SyncOp::Unlock { woke, .. } => match woke {
-                            Some(woke) => write!(line, " woke={}", name(woke)),
-                            None => Ok(()),
-                        },
-                        SyncOp::Wait { value, .. } => write!(line, " value={value}"),
-                        SyncOp::Signal { value, woke, .. } => {
-                            let _ = write!(line, " value={value}");
-                            match woke {
-                                Some(woke) => write!(line, " woke={}", name(woke)),
-                                None => Ok(()),
-                            }
-                        }
-                    }
-                }
-                Transition::Deadlock { waits_for, held_by } => match held_by {
-                    Some(owner) => write!(line, " {} owner={}", object(waits_for), name(owner)),
-                    None => write!(line, " {}", object(waits_for)),
-                },
-                Transition::Arrive
-                | Transition::Timeout
-                | Transition::Preempt
-                | Transition::Block(BlockOn::Io)
-                | Transition::Wakeup(WokenBy::Io)
-                | Transition::Exit
-                | Transition::Yield
-                | Transition::Switch { .. } => Ok(()),
-            };
+        Transition::Block(BlockOn::Mutex { id, owner }) => {
+            push(l, "", object(id));
+            push(l, "owner", name(owner));
         }
+        Transition::Block(BlockOn::Semaphore { id, value }) => {
+            push(l, "", object(id));
+            push(l, "value", value);
+        }
+        Transition::Wakeup(WokenBy::Object(id)) => push(l, "", object(id)),
+        Transition::Sync(op) => {
+            push(l, "", object(op.object()));
+            match op {
+                SyncOp::Lock { .. } => {}
+                SyncOp::LockError { .. } => push(l, "owner", name(event.pid)),
+                SyncOp::UnlockError { owner, .. } => push(l, "owner", owner.map_or("-", name)),
+                SyncOp::Unlock { woke, .. } => {
+                    if let Some(woke) = woke {
+                        push(l, "woke", name(woke));
+                    }
+                }
+                SyncOp::Wait { value, .. } => push(l, "value", value),
+                SyncOp::Signal { value, woke, .. } => {
+                    push(l, "value", value);
+                    if let Some(woke) = woke {
+                        push(l, "woke", name(woke));
+                    }
+                }
+            }
+        }
+        Transition::Deadlock { waits_for, held_by } => {
+            push(l, "", object(waits_for));
+            if let Some(owner) = held_by {
+                push(l, "owner", name(owner));
+            }
+        }
+        Transition::Arrive
+        | Transition::Timeout
+        | Transition::Preempt
+        | Transition::Block(BlockOn::Io)
+        | Transition::Wakeup(WokenBy::Io)
+        | Transition::Exit
+        | Transition::Yield
+        | Transition::Switch { .. } => {}
     }
     line
+}
+
+/// Appends ` value`, or ` key=value` when `key` is not empty.
+fn push(line: &mut String, key: &str, value: impl std::fmt::Display) {
+    let _ = if key.is_empty() { write!(line, " {value}") } else { write!(line, " {key}={value}") };
 }
 
 /// Width of the widest process name, for [`event_line`].

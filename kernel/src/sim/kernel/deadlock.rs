@@ -17,7 +17,7 @@ impl Kernel<'_, '_> {
         // At most one step per process: a chain that leads into an older cycle (reported when it formed) without
         // coming back to `pid` ends here.
         for _ in 0..self.world.procs.len() {
-            let Some(owner) = self.world.procs[current.index()].blocked_on.and_then(|id| self.objects.owner(id)) else {
+            let Some(owner) = self.objects.blocked_on(current).and_then(|id| self.objects.owner(id)) else {
                 return;
             };
             if owner == pid {
@@ -40,9 +40,8 @@ impl Kernel<'_, '_> {
 
     /// One `deadlock` event for a process blocked for good.
     fn report_blocked(&mut self, pid: Pid) {
-        let p = &mut self.world.procs[pid.index()];
-        p.deadlocked = true;
-        if let Some(waits_for) = p.blocked_on {
+        self.objects.mark_reported(pid);
+        if let Some(waits_for) = self.objects.blocked_on(pid) {
             let held_by = self.objects.owner(waits_for);
             self.emit(None, pid, Transition::Deadlock { waits_for, held_by });
         }
@@ -53,8 +52,7 @@ impl Kernel<'_, '_> {
         let blocked: Vec<Pid> = (0..self.world.procs.len() as u32)
             .map(Pid)
             .filter(|pid| {
-                let p = &self.world.procs[pid.index()];
-                p.state == ProcState::Blocked && p.blocked_on.is_some()
+                self.world.procs[pid.index()].state == ProcState::Blocked && self.objects.blocked_on(*pid).is_some()
             })
             .collect();
         if blocked.is_empty() {
@@ -67,7 +65,7 @@ impl Kernel<'_, '_> {
             );
         }
         for &pid in &blocked {
-            if !self.world.procs[pid.index()].deadlocked {
+            if !self.objects.reported(pid) {
                 self.report_blocked(pid);
             }
         }
@@ -75,10 +73,10 @@ impl Kernel<'_, '_> {
         let blocked = blocked
             .into_iter()
             .filter_map(|pid| {
-                let waits_for = self.world.procs[pid.index()].blocked_on?;
+                let waits_for = self.objects.blocked_on(pid)?;
                 Some(BlockedProcess { pid, waits_for, held_by: self.objects.owner(waits_for) })
             })
             .collect();
-        Stop::Deadlock(DeadlockReport { time, cycle, blocked })
+        Stop::Deadlock(Box::new(DeadlockReport { time, cycle, blocked }))
     }
 }
