@@ -625,8 +625,9 @@ fn infinite_loop_is_a_cpu_timeout() {
     let context = format!("{:?} after {:?} of CPU, loading marker {:?}", exit.status, exit.cpu_time, exit.loading);
     assert_eq!(exit.outcome(), RawOutcome::CpuTimeout, "{context}");
     assert!(matches!(exit.status, ExitStatus::Signaled { name: "SIGXCPU", .. }), "{context}");
-    // rusage may under-count the CPU time the kernel limited precisely.
-    assert!(exit.cpu_time >= Duration::from_millis(800), "{:?}", exit.cpu_time);
+    // rusage under-counts the CPU time the kernel limited precisely, by up to 15-25% on a loaded VM: the host's own
+    // rule accepts two thirds of the limit (see `run_worker`).
+    assert!(exit.cpu_time.mul_f64(1.5) >= Duration::from_millis(1000), "{:?}", exit.cpu_time);
     assert!(!exit.wall_timed_out);
 }
 
